@@ -1,0 +1,48 @@
+"""The request's principal, from its API key: the dependency every /v1 route runs first."""
+
+import logging
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
+
+from contacthub.accounts.service import Principal, authenticate, record_use
+from contacthub.core import db
+from contacthub.core.clock import utcnow
+from contacthub.errors import Forbidden
+
+log = logging.getLogger(__name__)
+
+# Declared as security schemes so /docs shows all three ways; read by hand below.
+_query_key = APIKeyQuery(name="apiKey", auto_error=False, description="The API key as a query parameter (as in the original API)")
+_header_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key in a header")
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def current_principal(
+    request: Request,
+    query_key: Annotated[str | None, Depends(_query_key)],
+    header_key: Annotated[str | None, Depends(_header_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Authenticate the request's key; a read-only key may only read."""
+    key = query_key or header_key or (bearer.credentials if bearer else None)
+    engine = request.app.state.engine
+    with db.read(engine) as conn:
+        principal = authenticate(conn, key)
+    if principal.read_only and request.method not in _READ_METHODS:
+        raise Forbidden()
+    now = utcnow()
+    if principal.use_is_due(now):
+        try:
+            with db.write(engine) as conn:
+                record_use(conn, principal, now)
+        except OperationalError:  # a busy database must not fail the request over a hint
+            log.warning("could not record the use of key %s", principal.key_id)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

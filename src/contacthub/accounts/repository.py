@@ -1,0 +1,95 @@
+"""Queries on accounts and API keys."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, Row, insert, or_, select, update
+
+from contacthub.models import Account, ApiKey
+
+
+def insert_account(conn: Connection, *, id: str, name: str, created_at: datetime) -> None:
+    """Store a new account."""
+    conn.execute(insert(Account).values(id=id, name=name, created_at=created_at))
+
+
+def find_account(conn: Connection, id_or_name: str) -> Row[tuple[str, str]] | None:
+    """The account with this id or, failing that, this name."""
+    return conn.execute(
+        select(Account.id, Account.name)
+        .where(or_(Account.id == id_or_name, Account.name == id_or_name))
+        .order_by((Account.id == id_or_name).desc())
+        .limit(1)
+    ).first()
+
+
+def list_accounts(conn: Connection) -> Sequence[Row[tuple[str, str, datetime]]]:
+    """Every account, oldest first."""
+    return conn.execute(select(Account.id, Account.name, Account.created_at).order_by(Account.id)).all()
+
+
+def insert_key(
+    conn: Connection,
+    *,
+    account_id: str,
+    id: str,
+    key_hash: str,
+    hint: str,
+    read_only: bool,
+    created_at: datetime,
+) -> None:
+    """Store a new key's hash."""
+    conn.execute(
+        insert(ApiKey).values(
+            account_id=account_id,
+            id=id,
+            key_hash=key_hash,
+            hint=hint,
+            read_only=read_only,
+            created_at=created_at,
+        )
+    )
+
+
+def find_live_key(conn: Connection, key_hash: str) -> Row[tuple[str, str, bool, datetime | None]] | None:
+    """The unrevoked key with this hash: (account_id, key id, read_only, last_used_at)."""
+    return conn.execute(
+        select(ApiKey.account_id, ApiKey.id, ApiKey.read_only, ApiKey.last_used_at).where(
+            ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
+        )
+    ).first()
+
+
+def touch_key(conn: Connection, account_id: str, key_id: str, when: datetime) -> None:
+    """Record that a key was used."""
+    conn.execute(
+        update(ApiKey)
+        .where(ApiKey.account_id == account_id, ApiKey.id == key_id)
+        .values(last_used_at=when)
+    )
+
+
+def list_keys(conn: Connection, account_id: str) -> Sequence[Row[tuple[str, str, bool, datetime, datetime | None, datetime | None]]]:
+    """An account's keys, oldest first, revoked ones included."""
+    return conn.execute(
+        select(
+            ApiKey.id,
+            ApiKey.hint,
+            ApiKey.read_only,
+            ApiKey.created_at,
+            ApiKey.revoked_at,
+            ApiKey.last_used_at,
+        )
+        .where(ApiKey.account_id == account_id)
+        .order_by(ApiKey.id)
+    ).all()
+
+
+def revoke_keys(conn: Connection, account_id: str | None, *, key_id: str | None, when: datetime) -> int:
+    """Revoke one key by id, or every live key of an account; the number revoked."""
+    statement = update(ApiKey).where(ApiKey.revoked_at.is_(None)).values(revoked_at=when)
+    if account_id is not None:
+        statement = statement.where(ApiKey.account_id == account_id)
+    if key_id is not None:
+        statement = statement.where(ApiKey.id == key_id)
+    return conn.execute(statement).rowcount

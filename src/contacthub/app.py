@@ -1,0 +1,147 @@
+"""The ASGI application: ``create_app(settings)`` wires middleware, error handlers and routes."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy import text
+from starlette.exceptions import HTTPException
+
+from contacthub.api import v1
+from contacthub.config import Settings, get_settings
+from contacthub.core.db import make_engine, read
+from contacthub.core.responses import JSON
+from contacthub.errors import AppError, MethodNotAllowed, NotFound, ValidationFailed
+from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+The contacts backend for conversational businesses, compatible with the DM Champ Contacts API.
+
+**Auth**: every `/v1` route needs an API key, as the `apiKey` query parameter, an `X-API-Key`
+header, or `Authorization: Bearer <key>`.
+
+**Errors** all have one shape: `{"success": false, "error": "<code>", "message": "<sentence>"}`,
+plus `details: [{field, message}]` for invalid input and `contactId` where an existing contact is
+the cause. Invalid input is `400`, never `422`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application, for these settings (the environment's when none are given)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="ContactHub",
+        version="1.0.0",
+        description=DESCRIPTION,
+        default_response_class=JSON,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+
+    app.include_router(v1)
+    _add_operations(app)
+    _add_error_handlers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+    # Outermost first: the access log sees every answer, 413s and 500s included.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestBody, max_bytes=settings.max_body_bytes)
+    if settings.access_log:
+        app.add_middleware(AccessLog)
+    return app
+
+
+def _add_operations(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> JSON:
+        """The process is up."""
+        return JSON({"status": "ok"})
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz(request: Request) -> JSON:
+        """The database answers."""
+        try:
+            with read(request.app.state.engine) as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("readiness check failed")
+            return JSON(
+                {"success": False, "error": "unavailable", "message": "The database does not answer"},
+                status_code=503,
+            )
+        return JSON({"status": "ready"})
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    details = []
+    for error in exc.errors():
+        where = [str(part) for part in error["loc"]]
+        if where and where[0] in ("body", "query", "path", "header"):
+            where = where[1:]
+        field = ".".join(where) or "body"
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            message = "is not a field of this request (see /docs for the accepted fields)"
+        elif kind == "missing":
+            message = "is required" if where else "a JSON body is required"
+        elif kind == "json_invalid":
+            field, message = "body", f"is not valid JSON ({error.get('ctx', {}).get('error', 'parse error')})"
+        elif kind in ("model_attributes_type", "model_type", "dict_type") and not where:
+            message = "must be a JSON object"
+        elif kind == "value_error":
+            message = str(error["ctx"]["error"])
+        else:
+            message = error["msg"][0].lower() + error["msg"][1:]
+        details.append({"field": field, "message": message})
+    return details
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSON:
+        return JSON(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSON:
+        details = _field_errors(exc)
+        first = details[0]
+        message = f"Invalid request: {first['field']} {first['message']}"
+        if len(details) > 1:
+            message += f" (and {len(details) - 1} more; see details)"
+        return JSON(ValidationFailed(message, details=details).body(), status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSON:
+        error: AppError
+        if exc.status_code == 404:
+            error = NotFound(f"No route matches {request.method} {request.url.path}")
+        elif exc.status_code == 405:
+            error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        else:
+            error = AppError(str(exc.detail))
+            return JSON({**error.body(), "error": "http_error"}, status_code=exc.status_code)
+        return JSON(error.body(), status_code=error.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSON:
+        log.exception("unexpected failure on %s %s", request.method, request.url.path)
+        return JSON(AppError().body(), status_code=500)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, without FastAPI's 422 (invalid input here is 400, in the error envelope)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    for path in schema["paths"].values():
+        for operation in path.values():
+            operation.get("responses", {}).pop("422", None)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,167 @@
+"""The ``contacthub`` command: serve, migrate, and manage accounts and keys.
+
+Commands that make a secret or an id print it alone on stdout, so scripts can capture it;
+everything meant for a person goes to stderr.
+"""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from contacthub.accounts import service as accounts
+from contacthub.config import get_settings
+from contacthub.core import db
+from contacthub.core.clock import to_wire
+from contacthub.errors import AppError
+
+app = typer.Typer(help="ContactHub: the contacts backend.", no_args_is_help=True, add_completion=False)
+accounts_cli = typer.Typer(help="Accounts (tenants).", no_args_is_help=True)
+keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(accounts_cli, name="accounts")
+app.add_typer(keys_cli, name="keys")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return db.make_engine(get_settings().database_url)
+
+
+def _fail(error: AppError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {error.message}")
+    return typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (CONTACTHUB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (CONTACTHUB_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (CONTACTHUB_WORKERS)")] = None,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from contacthub.logs import log_config
+
+    settings = get_settings()
+    uvicorn.run(
+        "contacthub.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
+        access_log=False,  # ours redacts keys: contacthub.middleware.AccessLog
+        server_header=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the latest version."""
+    from contacthub.migrations import upgrade
+
+    url = get_settings().database_url
+    upgrade(url)
+    err.print(f"database is up to date ({db.make_engine(url).url.render_as_string(hide_password=True)})")
+
+
+@app.command()
+def demo() -> None:
+    """Make sure an account named demo exists and print a new key for it (for `make run`)."""
+    engine = _engine()
+    with db.write(engine) as conn:
+        try:
+            account_id = accounts.resolve_account(conn, "demo")
+        except AppError:
+            account_id = accounts.create_account(conn, "demo")
+        _, key = accounts.create_key(conn, account_id)
+    settings = get_settings()
+    base = f"http://{settings.host}:{settings.port}"
+    err.print(f"\n[bold]Demo account[/bold] {account_id}. Its new API key (shown once):\n")
+    out.print(key, soft_wrap=True)
+    err.print(f'\nTry:  curl -H "X-API-Key: {key}" "{base}/v1/tags"')
+    err.print(f"Docs: {base}/docs\n")
+
+
+@accounts_cli.command("create")
+def accounts_create(name: str) -> None:
+    """Create an account; prints its id."""
+    with db.write(_engine()) as conn:
+        try:
+            account_id = accounts.create_account(conn, name)
+        except AppError as error:
+            raise _fail(error) from None
+    out.print(account_id)
+
+
+@accounts_cli.command("list")
+def accounts_list() -> None:
+    """List every account."""
+    with db.read(_engine()) as conn:
+        rows = accounts.list_accounts(conn)
+    table = Table("id", "name", "created")
+    for row in rows:
+        table.add_row(row["id"], row["name"], to_wire(row["created_at"]))
+    out.print(table)
+
+
+@keys_cli.command("create")
+def keys_create(
+    account: Annotated[str, typer.Argument(help="Account id or name")],
+    read_only: Annotated[bool, typer.Option("--read-only", help="The key may only read")] = False,
+) -> None:
+    """Create an API key for an account; prints the key (it is not shown again)."""
+    with db.write(_engine()) as conn:
+        try:
+            _, key = accounts.create_key(conn, account, read_only=read_only)
+        except AppError as error:
+            raise _fail(error) from None
+    out.print(key, soft_wrap=True)
+
+
+@keys_cli.command("list")
+def keys_list(account: Annotated[str, typer.Argument(help="Account id or name")]) -> None:
+    """List an account's keys (their ids and first characters, never the keys)."""
+    with db.read(_engine()) as conn:
+        try:
+            rows = accounts.list_keys(conn, account)
+        except AppError as error:
+            raise _fail(error) from None
+    table = Table("id", "key", "access", "created", "last used", "revoked")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["hint"],
+            "read" if row["read_only"] else "read-write",
+            to_wire(row["created_at"]),
+            to_wire(row["last_used_at"]) or "",
+            to_wire(row["revoked_at"]) or "",
+        )
+    out.print(table)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id; it is refused from the next request on."""
+    with db.write(_engine()) as conn:
+        try:
+            accounts.revoke_key(conn, key_id)
+        except AppError as error:
+            raise _fail(error) from None
+    err.print(f"revoked {key_id}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate(account: Annotated[str, typer.Argument(help="Account id or name")]) -> None:
+    """Revoke every key of an account and print a new one."""
+    with db.write(_engine()) as conn:
+        try:
+            key = accounts.rotate_keys(conn, account)
+        except AppError as error:
+            raise _fail(error) from None
+    out.print(key, soft_wrap=True)

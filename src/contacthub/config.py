@@ -1,0 +1,44 @@
+"""Settings, read from CONTACTHUB_* environment variables."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything ContactHub can be told from outside; the README lists each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTACTHUB_", extra="ignore")
+
+    database_url: str = "sqlite:///./contacthub.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    access_log: bool = True
+    # Largest request body accepted, in bytes; larger is 413.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Connections each server process keeps to PostgreSQL (SQLite always uses one).
+    db_pool_size: int = Field(default=5, ge=1)
+    rate_limit: float = Field(default=100, ge=0)
+    rate_burst: int = Field(default=200, ge=1)
+    redis_url: str | None = None
+    metrics: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("CONTACTHUB_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        if value.startswith(("postgresql:", "postgres:")):
+            # Plain postgresql:// would pick psycopg2, which we do not install.
+            value = "postgresql+psycopg:" + value.split(":", 1)[1]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

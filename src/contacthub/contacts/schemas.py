@@ -1,0 +1,208 @@
+"""Wire shapes of contacts: request bodies, and the contact object as the API shows it.
+
+The original API's naming quirks live here and only here: camelCase everywhere except the
+snake_case ``is_bot_active`` and ``do_not_disturb``, and the aliases real clients send.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from contacthub.core.clock import to_wire
+from contacthub.core.emails import normalise_email
+from contacthub.core.phones import to_e164
+from contacthub.core.wire import Identifier, JsonObject, Label, Name, Text, WireModel
+
+CHAT_WINDOW = timedelta(hours=24)
+
+# Fields that take null to mean "clear it"; null for any other field is refused.
+NULLABLE = frozenset(
+    {
+        "email",
+        "instagramId",
+        "currentCampaign",
+        "currentCampaignData",
+        "channel",
+        "externalId",
+        "customChannel",
+        "chatWidgetId",
+    }
+)
+
+
+class TagRef(WireModel):
+    """A tag given with its description."""
+
+    name: Label
+    description: Text | None = None
+
+
+class ContactWrite(WireModel):
+    """The writable fields of a contact, shared by create, update and upsert."""
+
+    accepted_aliases = {
+        "phone": "phoneNumber",
+        "isBotActive": "is_bot_active",
+        "doNotDisturb": "do_not_disturb",
+        "custom_fields": "customFields",
+    }
+
+    phone_number: str | None = Field(None, alias="phoneNumber", examples=["+14155550100"])
+    first_name: Name | None = Field(None, alias="firstName")
+    last_name: Name | None = Field(None, alias="lastName")
+    email: str | None = Field(None, max_length=320)
+    instagram_id: Identifier | None = Field(None, alias="instagramId")
+    current_campaign: Identifier | None = Field(None, alias="currentCampaign")
+    current_campaign_data: JsonObject | None = Field(None, alias="currentCampaignData")
+    channel: Identifier | None = None
+    is_chat_window_open: bool | None = Field(None, alias="isChatWindowOpen")
+    external_id: Identifier | None = Field(None, alias="externalId")
+    custom_channel: Identifier | None = Field(None, alias="customChannel")
+    chat_widget_id: Identifier | None = Field(None, alias="chatWidgetId")
+    is_bot_active: bool | None = None
+    do_not_disturb: bool | None = None
+    custom_fields: JsonObject | None = Field(None, alias="customFields")
+
+    @field_validator(
+        "phone_number",
+        "first_name",
+        "last_name",
+        "is_chat_window_open",
+        "is_bot_active",
+        "do_not_disturb",
+        "custom_fields",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+    @field_validator("phone_number")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else to_e164(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_email(value)
+
+    def columns(self, now: datetime) -> dict[str, Any]:
+        """The table columns this body sets (only the fields that were sent)."""
+        values = self.model_dump(
+            include=set(ContactWrite.model_fields) - {"is_chat_window_open"}, exclude_unset=True
+        )
+        if "email" in values:
+            values["email_key"] = None if self.email is None else self.email.casefold()
+        if "is_chat_window_open" in self.model_fields_set:
+            values["chat_window_until"] = now + CHAT_WINDOW if self.is_chat_window_open else None
+        return values
+
+
+class ContactCreate(ContactWrite):
+    """Body of ``POST /v1/contacts``."""
+
+    phone_number: str = Field(alias="phoneNumber", examples=["+14155550100"])  # type: ignore[assignment]
+    list_id: Identifier | None = Field(None, alias="listId")
+    list_ids: list[Identifier] | None = Field(None, alias="listIds", max_length=100)
+    tags: list[Label | TagRef] | None = Field(None, max_length=100)
+
+
+class ContactUpdate(ContactWrite):
+    """Body of ``PUT`` and ``PATCH /v1/contacts/{contactId}``: only the fields sent change."""
+
+    tags: Any = Field(None, json_schema_extra={"readOnly": True})
+    list_ids: Any = Field(None, alias="listIds", json_schema_extra={"readOnly": True})
+
+    @field_validator("tags", "list_ids", mode="before")
+    @classmethod
+    def _read_only(cls, value: Any) -> Any:
+        raise ValueError(
+            "is read-only on the contact: use the tag endpoints (POST /v1/contacts/{contactId}/tags)"
+            " or the list endpoints (POST /v1/contacts/lists) to change it"
+        )
+
+
+def contact_out(
+    row: Any, *, tags: list[str], list_ids: list[str], now: datetime
+) -> dict[str, Any]:
+    """The contact object of API.md §2."""
+    return {
+        "id": row.id,
+        "phoneNumber": row.phone_number,
+        "firstName": row.first_name,
+        "lastName": row.last_name,
+        "email": row.email,
+        "instagramId": row.instagram_id,
+        "currentCampaign": row.current_campaign,
+        "currentCampaignData": row.current_campaign_data,
+        "channel": row.channel,
+        "isChatWindowOpen": row.chat_window_until is not None and row.chat_window_until > now,
+        "externalId": row.external_id,
+        "customChannel": row.custom_channel,
+        "chatWidgetId": row.chat_widget_id,
+        "is_bot_active": row.is_bot_active,
+        "do_not_disturb": row.do_not_disturb,
+        "customFields": row.custom_fields,
+        "tags": tags,
+        "listIds": list_ids,
+        "createdAt": to_wire(row.created_at),
+        "updatedAt": to_wire(row.updated_at),
+    }
+
+
+class ContactOut(BaseModel):
+    """The contact object (for the OpenAPI document)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(examples=["ct_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])
+    phoneNumber: str | None
+    firstName: str
+    lastName: str
+    email: str | None
+    instagramId: str | None
+    currentCampaign: str | None
+    currentCampaignData: dict[str, Any] | None
+    channel: str | None
+    isChatWindowOpen: bool
+    externalId: str | None
+    customChannel: str | None
+    chatWidgetId: str | None
+    is_bot_active: bool
+    do_not_disturb: bool
+    customFields: dict[str, Any]
+    tags: list[str]
+    listIds: list[str]
+    createdAt: str
+    updatedAt: str
+
+
+class ContactFound(BaseModel):
+    success: bool = True
+    contactId: str
+    contact: ContactOut
+
+
+class CreatedData(BaseModel):
+    message: str = "Successfully created new contact"
+    contactId: str
+
+
+class ContactCreated(BaseModel):
+    success: bool = True
+    data: CreatedData
+
+
+class ContactUpdated(BaseModel):
+    success: bool = True
+    message: str = "Contact updated successfully"
+    contact: ContactOut
+
+
+class ContactData(BaseModel):
+    success: bool = True
+    data: ContactOut

@@ -1,0 +1,29 @@
+"""Request-scoped database dependencies: one transaction per request, committed before the reply.
+
+``scope="function"`` makes FastAPI leave the ``with`` block (commit, or roll back on error) as
+soon as the endpoint returns, so a client never sees an answer for a write that is not yet
+committed. The dependencies are ``async def`` so FastAPI runs them on the event loop, not in a
+thread; the queries themselves are short and run inline (docs/architecture.md).
+"""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+
+from contacthub.core import db
+
+
+async def _read(request: Request) -> AsyncIterator[Connection]:
+    with db.read(request.app.state.engine) as conn:
+        yield conn
+
+
+async def _write(request: Request) -> AsyncIterator[Connection]:
+    with db.write(request.app.state.engine) as conn:
+        yield conn
+
+
+ReadConn = Annotated[Connection, Depends(_read, scope="function")]
+WriteConn = Annotated[Connection, Depends(_write, scope="function")]

@@ -1,0 +1,34 @@
+"""Opaque, URL-safe, prefixed ids that sort by creation time.
+
+An id is ``<prefix>_`` + 10 Crockford base32 characters of the millisecond clock + 16 of randomness
+(80 bits, from the OS). Same layout as a ULID, so ids made later sort later, and ``ORDER BY id`` is
+creation order — which is what keyset pagination walks.
+"""
+
+import secrets
+import time
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+PREFIXES = {
+    "account": "acc",
+    "contact": "ct",
+    "list": "ls",
+    "tag": "tg",
+    "message": "msg",
+    "key": "key",
+}
+
+
+def _base32(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def new_id(kind: str) -> str:
+    """A fresh id for a resource of this kind ("contact", "list", ...)."""
+    millis = time.time_ns() // 1_000_000
+    return f"{PREFIXES[kind]}_{_base32(millis, 10)}{_base32(secrets.randbits(80), 16)}"

@@ -1,0 +1,43 @@
+"""Keyset pagination: ``limit`` + an opaque ``cursor`` holding the last row's sort key.
+
+A cursor is base64url(JSON list of the sort key's values). Pages never use OFFSET, so a walk costs
+the same on page 1,000 as on page 1 and rows inserted meanwhile never shift what is left to see.
+"""
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+
+from contacthub.errors import ValidationFailed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def check_limit(limit: int | None) -> int:
+    """The page size, or a 400 naming ``limit``."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed.field("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def encode_cursor(key: list[Any]) -> str:
+    """The cursor that resumes after a row with this sort key."""
+    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
+    """The sort key inside a cursor, or a 400 naming ``cursor``."""
+    if cursor is None or cursor == "":
+        return None
+    try:
+        key = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        key = None
+    if not isinstance(key, list) or len(key) != arity or not all(isinstance(v, str) for v in key):
+        raise ValidationFailed.field("cursor", "is not a cursor this endpoint gave out")
+    return key

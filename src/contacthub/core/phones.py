@@ -1,0 +1,41 @@
+"""Phone numbers: every spelling of a number becomes one E.164 string, or a clear error."""
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+_SEPARATORS = re.compile(r"[\s\-.()/]")
+_SHAPE = re.compile(r"\+?[0-9]{2,17}")
+
+
+class InvalidPhone(ValueError):
+    """The text is not a valid phone number; the message says why, for a person."""
+
+
+@lru_cache(maxsize=65536)
+def to_e164(raw: str) -> str:
+    """Normalise a phone number given with its country code (``+`` optional) to E.164.
+
+    Accepts spaces, dashes, dots, slashes and parentheses. The number must be valid for its
+    country by libphonenumber's metadata, so ``+1234567890`` (the seed's placeholder) is refused.
+    """
+    text = _SEPARATORS.sub("", raw.strip())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not _SHAPE.fullmatch(text):
+        raise InvalidPhone(
+            f"'{raw}' is not a phone number: use digits with the country code, e.g. +14155550100"
+        )
+    if not text.startswith("+"):
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"'{raw}' is not a phone number: {exc._msg}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(
+            f"'{raw}' is not a valid phone number for its country code; "
+            "check the digits and the country code, e.g. +14155550100"
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))

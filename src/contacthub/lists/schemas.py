@@ -1,0 +1,91 @@
+"""Wire shapes of lists and list memberships."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from contacthub.core.clock import to_wire
+from contacthub.core.wire import Identifier, Label, Text, WireModel
+
+MAX_BULK_IDS = 10_000
+
+
+class ListCreate(WireModel):
+    """Body of ``POST /v1/lists``."""
+
+    name: Label
+    description: Text | None = None
+
+
+class ListUpdate(WireModel):
+    """Body of ``PATCH /v1/lists/{listId}``: only the fields sent change."""
+
+    name: Label | None = None
+    description: Text | None = None
+
+
+class Membership(WireModel):
+    """Body (or query) of ``POST``/``DELETE /v1/contacts/lists``."""
+
+    contact_id: str | None = Field(None, alias="contactId")
+    list_id: str | None = Field(None, alias="listId")
+
+
+class BulkContactIds(WireModel):
+    """Body of ``POST``/``DELETE /v1/lists/{listId}/contacts``."""
+
+    contact_ids: list[Identifier] = Field(alias="contactIds", min_length=1, max_length=MAX_BULK_IDS)
+
+
+def list_out(row: Any) -> dict[str, Any]:
+    """A list as the API shows it."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "contactCount": row.contact_count,
+        "createdAt": to_wire(row.created_at),
+        "updatedAt": to_wire(row.updated_at),
+    }
+
+
+class ListOut(BaseModel):
+    id: str = Field(examples=["ls_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])
+    name: str
+    description: str | None
+    contactCount: int
+    createdAt: str
+    updatedAt: str
+
+
+class ListData(BaseModel):
+    success: bool = True
+    data: ListOut
+
+
+class ListPage(BaseModel):
+    success: bool = True
+    data: list[ListOut]
+    nextCursor: str | None
+
+
+class BulkAdded(BaseModel):
+    added: int
+    alreadyMembers: int
+    notFound: list[str]
+
+
+class BulkAddResult(BaseModel):
+    success: bool = True
+    data: BulkAdded
+
+
+class BulkRemoved(BaseModel):
+    removed: int
+    notMembers: int
+    notFound: list[str]
+
+
+class BulkRemoveResult(BaseModel):
+    success: bool = True
+    data: BulkRemoved

@@ -1,0 +1,172 @@
+"""List rules: names unique per account, memberships in bulk as set operations."""
+
+from typing import Any
+
+from sqlalchemy import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from contacthub.contacts import repository as contacts_repository
+from contacthub.core.clock import utcnow
+from contacthub.core.ids import new_id
+from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.errors import BadRequest, Conflict, NotFound, PermissionDenied
+from contacthub.lists import repository
+from contacthub.lists.schemas import ListCreate, ListUpdate, Membership, list_out
+
+LIST_NOT_FOUND = "List not found"
+
+
+def _require(conn: Connection, account_id: str, list_id: str) -> Row[Any]:
+    row = repository.get(conn, account_id, list_id)
+    if row is None:
+        raise NotFound(LIST_NOT_FOUND)
+    return row
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"A list named {name!r} already exists", details=[{"field": "name", "message": "is taken"}])
+
+
+def create_list(conn: Connection, account_id: str, body: ListCreate) -> dict[str, Any]:
+    """Create a list."""
+    now = utcnow()
+    list_id = new_id("list")
+    try:
+        with conn.begin_nested():
+            repository.insert_list(
+                conn,
+                {
+                    "account_id": account_id,
+                    "id": list_id,
+                    "name": body.name,
+                    "name_key": body.name.casefold(),
+                    "description": body.description,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+    except IntegrityError:
+        raise _name_taken(body.name) from None
+    return list_out(_require(conn, account_id, list_id))
+
+
+def get_list(conn: Connection, account_id: str, list_id: str) -> dict[str, Any]:
+    """One list with its contact count."""
+    return list_out(_require(conn, account_id, list_id))
+
+
+def list_lists(
+    conn: Connection, account_id: str, *, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of lists, oldest first, and the cursor of the next page."""
+    key = decode_cursor(cursor, 1)
+    rows = repository.page(conn, account_id, after=key[0] if key else None, limit=limit)
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return [list_out(row) for row in rows[:limit]], next_cursor
+
+
+def update_list(conn: Connection, account_id: str, list_id: str, body: ListUpdate) -> dict[str, Any]:
+    """Rename a list or change its description."""
+    _require(conn, account_id, list_id)
+    values: dict[str, Any] = {}
+    if "name" in body.model_fields_set:
+        if body.name is None:
+            raise BadRequest("name may not be null", details=[{"field": "name", "message": "may not be null"}])
+        values.update(name=body.name, name_key=body.name.casefold())
+    if "description" in body.model_fields_set:
+        values["description"] = body.description
+    if values:
+        try:
+            with conn.begin_nested():
+                repository.update_list(conn, account_id, list_id, {**values, "updated_at": utcnow()})
+        except IntegrityError:
+            raise _name_taken(values["name"]) from None
+    return get_list(conn, account_id, list_id)
+
+
+def delete_list(conn: Connection, account_id: str, list_id: str) -> str:
+    """Delete a list (its contacts stay); its name."""
+    name: str = _require(conn, account_id, list_id).name
+    repository.delete_list(conn, account_id, list_id)
+    return name
+
+
+def _membership(conn: Connection, account_id: str, body: Membership) -> tuple[str, str, str]:
+    """(contact id, list id, list name), or 400 for what is missing, or 403 for what is not ours."""
+    missing = [name for name, value in (("contactId", body.contact_id), ("listId", body.list_id)) if not value]
+    if missing:
+        raise BadRequest(
+            f"Missing required parameters: {', '.join(missing)}",
+            details=[{"field": name, "message": "is required"} for name in missing],
+        )
+    assert body.contact_id is not None and body.list_id is not None
+    row = repository.get(conn, account_id, body.list_id)
+    if row is None or contacts_repository.get(conn, account_id, body.contact_id) is None:
+        raise PermissionDenied()
+    return body.contact_id, body.list_id, row.name
+
+
+def add_contact(conn: Connection, account_id: str, body: Membership) -> str:
+    """Put one contact on one list (again is fine); the list's name."""
+    contact_id, list_id, name = _membership(conn, account_id, body)
+    now = utcnow()
+    if repository.add_members(conn, account_id, [(list_id, contact_id)], now):
+        contacts_repository.touch(conn, account_id, [contact_id], now)
+    return name
+
+
+def remove_contact(conn: Connection, account_id: str, body: Membership) -> str:
+    """Take one contact off one list (a non-member is fine); the list's name."""
+    contact_id, list_id, name = _membership(conn, account_id, body)
+    if repository.remove_members(conn, account_id, list_id, [contact_id]):
+        contacts_repository.touch(conn, account_id, [contact_id], utcnow())
+    return name
+
+
+def _unique(ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+def add_contacts(conn: Connection, account_id: str, list_id: str, contact_ids: list[str]) -> dict[str, Any]:
+    """Put up to 10,000 contacts on a list in a few set operations; what happened to each id."""
+    _require(conn, account_id, list_id)
+    ids = _unique(contact_ids)
+    existing = repository.existing_contact_ids(conn, account_id, ids)
+    members = repository.member_ids(conn, account_id, list_id, list(existing))
+    new = [cid for cid in ids if cid in existing and cid not in members]
+    now = utcnow()
+    added = repository.add_members(conn, account_id, [(list_id, cid) for cid in new], now)
+    contacts_repository.touch(conn, account_id, new, now)
+    return {
+        "added": added,
+        "alreadyMembers": len(existing) - added,
+        "notFound": [cid for cid in ids if cid not in existing],
+    }
+
+
+def remove_contacts(conn: Connection, account_id: str, list_id: str, contact_ids: list[str]) -> dict[str, Any]:
+    """Take up to 10,000 contacts off a list in a few set operations; what happened to each id."""
+    _require(conn, account_id, list_id)
+    ids = _unique(contact_ids)
+    existing = repository.existing_contact_ids(conn, account_id, ids)
+    members = [cid for cid in ids if cid in repository.member_ids(conn, account_id, list_id, list(existing))]
+    removed = repository.remove_members(conn, account_id, list_id, members)
+    contacts_repository.touch(conn, account_id, members, utcnow())
+    return {
+        "removed": removed,
+        "notMembers": len(existing) - removed,
+        "notFound": [cid for cid in ids if cid not in existing],
+    }
+
+
+def list_contacts(
+    conn: Connection, account_id: str, list_id: str, *, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the list's contacts, in the order they were created."""
+    from contacthub.contacts.service import many_out
+
+    _require(conn, account_id, list_id)
+    key = decode_cursor(cursor, 1)
+    rows = repository.members_page(conn, account_id, list_id, after=key[0] if key else None, limit=limit)
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return many_out(conn, account_id, list(rows[:limit])), next_cursor

@@ -1,0 +1,78 @@
+"""Queries on messages, always filtered by account."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select, tuple_, update
+
+from contacthub.core.db import insert_ignoring_duplicates
+from contacthub.models import Contact, Message
+
+_COLUMNS = (
+    Message.id,
+    Message.contact_id,
+    Message.direction,
+    Message.sender,
+    Message.type,
+    Message.body,
+    Message.media_url,
+    Message.media_content_type,
+    Message.channel,
+    Message.status,
+    Message.message_sid,
+    Message.timestamp,
+    Message.metadata_.label("metadata"),
+)
+
+
+def insert_message(conn: Connection, values: dict[str, Any]) -> bool:
+    """Insert a message unless its messageSid is already stored; whether it was inserted."""
+    return insert_ignoring_duplicates(conn, Message, [values]) == 1
+
+
+def get(conn: Connection, account_id: str, message_id: str) -> Row[Any] | None:
+    """One message."""
+    return conn.execute(
+        select(*_COLUMNS).where(Message.account_id == account_id, Message.id == message_id)
+    ).first()
+
+
+def by_sid(conn: Connection, account_id: str, message_sid: str) -> Row[Any] | None:
+    """The message with this messageSid."""
+    return conn.execute(
+        select(*_COLUMNS).where(Message.account_id == account_id, Message.message_sid == message_sid)
+    ).first()
+
+
+def page(
+    conn: Connection,
+    account_id: str,
+    contact_id: str,
+    *,
+    after: tuple[datetime, str] | None,
+    descending: bool,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """A contact's messages by (timestamp, id), after a key; one row more than ``limit`` if there are."""
+    key = tuple_(Message.timestamp, Message.id)
+    statement = select(*_COLUMNS).where(
+        Message.account_id == account_id, Message.contact_id == contact_id
+    )
+    if after is not None:
+        statement = statement.where(key < tuple_(*after) if descending else key > tuple_(*after))
+    order = (Message.timestamp.desc(), Message.id.desc()) if descending else (Message.timestamp, Message.id)
+    return conn.execute(statement.order_by(*order).limit(limit + 1)).all()
+
+
+def open_chat_window(conn: Connection, account_id: str, contact_id: str, until: datetime, now: datetime) -> None:
+    """Keep the contact's chat window open until at least ``until``."""
+    conn.execute(
+        update(Contact)
+        .where(
+            Contact.account_id == account_id,
+            Contact.id == contact_id,
+            (Contact.chat_window_until.is_(None)) | (Contact.chat_window_until < until),
+        )
+        .values(chat_window_until=until, updated_at=now)
+    )

@@ -1,0 +1,20 @@
+"""Every table, one module each."""
+
+from contacthub.models.account import Account, ApiKey
+from contacthub.models.base import Base
+from contacthub.models.contact import Contact
+from contacthub.models.lists import ContactList, ListMembership
+from contacthub.models.message import Message
+from contacthub.models.tag import ContactTag, Tag
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "Contact",
+    "ContactList",
+    "ContactTag",
+    "ListMembership",
+    "Message",
+    "Tag",
+]
