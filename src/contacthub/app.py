@@ -71,7 +71,11 @@ def _add_operations(app: FastAPI) -> None:
         except Exception:
             log.exception("readiness check failed")
             return JSON(
-                {"success": False, "error": "unavailable", "message": "The database does not answer"},
+                {
+                    "success": False,
+                    "error": "unavailable",
+                    "message": "The database does not answer",
+                },
                 status_code=503,
             )
         return JSON({"status": "ready"})
@@ -90,7 +94,10 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
         elif kind == "missing":
             message = "is required" if where else "a JSON body is required"
         elif kind == "json_invalid":
-            field, message = "body", f"is not valid JSON ({error.get('ctx', {}).get('error', 'parse error')})"
+            field, message = (
+                "body",
+                f"is not valid JSON ({error.get('ctx', {}).get('error', 'parse error')})",
+            )
         elif kind in ("model_attributes_type", "model_type", "dict_type") and not where:
             message = "must be a JSON object"
         elif kind == "value_error":
@@ -125,7 +132,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         else:
             error = AppError(str(exc.detail))
             return JSON({**error.body(), "error": "http_error"}, status_code=exc.status_code)
-        return JSON(error.body(), status_code=error.status_code, headers=getattr(exc, "headers", None))
+        return JSON(
+            error.body(), status_code=error.status_code, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSON:
@@ -137,7 +146,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document, without FastAPI's 422 (invalid input here is 400, in the error envelope)."""
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
     for path in schema["paths"].values():
         for operation in path.values():
             operation.get("responses", {}).pop("422", None)

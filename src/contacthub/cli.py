@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from contacthub.accounts import service as accounts
 from contacthub.config import get_settings
@@ -16,7 +17,9 @@ from contacthub.core import db
 from contacthub.core.clock import to_wire
 from contacthub.errors import AppError
 
-app = typer.Typer(help="ContactHub: the contacts backend.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="ContactHub: the contacts backend.", no_args_is_help=True, add_completion=False
+)
 accounts_cli = typer.Typer(help="Accounts (tenants).", no_args_is_help=True)
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(accounts_cli, name="accounts")
@@ -26,7 +29,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     return db.make_engine(get_settings().database_url)
 
 
@@ -39,7 +42,9 @@ def _fail(error: AppError) -> typer.Exit:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (CONTACTHUB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (CONTACTHUB_PORT)")] = None,
-    workers: Annotated[int | None, typer.Option(help="Server processes (CONTACTHUB_WORKERS)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (CONTACTHUB_WORKERS)")
+    ] = None,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
@@ -67,7 +72,9 @@ def migrate() -> None:
 
     url = get_settings().database_url
     upgrade(url)
-    err.print(f"database is up to date ({db.make_engine(url).url.render_as_string(hide_password=True)})")
+    err.print(
+        f"database is up to date ({db.make_engine(url).url.render_as_string(hide_password=True)})"
+    )
 
 
 @app.command()

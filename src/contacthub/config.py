@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
-            raise ValueError("CONTACTHUB_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+            raise ValueError(
+                "CONTACTHUB_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL"
+            )
         if value.startswith(("postgresql:", "postgres:")):
             # Plain postgresql:// would pick psycopg2, which we do not install.
             value = "postgresql+psycopg:" + value.split(":", 1)[1]

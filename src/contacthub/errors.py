@@ -135,4 +135,6 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` entry documenting these error statuses with the error envelope."""
     from contacthub.core.schemas import ErrorOut
 
-    return {status: {"model": ErrorOut, "description": _DESCRIPTIONS[status]} for status in statuses}
+    return {
+        status: {"model": ErrorOut, "description": _DESCRIPTIONS[status]} for status in statuses
+    }

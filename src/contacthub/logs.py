@@ -28,9 +28,7 @@ def log_config(level: str) -> dict[str, Any]:
                 "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
             }
         },
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "redacting"}
-        },
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "redacting"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
             "uvicorn": {"handlers": [], "propagate": True},

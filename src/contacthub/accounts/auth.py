@@ -15,8 +15,14 @@ from contacthub.errors import Forbidden
 log = logging.getLogger(__name__)
 
 # Declared as security schemes so /docs shows all three ways; read by hand below.
-_query_key = APIKeyQuery(name="apiKey", auto_error=False, description="The API key as a query parameter (as in the original API)")
-_header_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key in a header")
+_query_key = APIKeyQuery(
+    name="apiKey",
+    auto_error=False,
+    description="The API key as a query parameter (as in the original API)",
+)
+_header_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="The API key in a header"
+)
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

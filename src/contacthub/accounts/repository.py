@@ -3,8 +3,9 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
+from contacthub.core.db import Record
 from contacthub.models import Account, ApiKey
 
 
@@ -13,7 +14,7 @@ def insert_account(conn: Connection, *, id: str, name: str, created_at: datetime
     conn.execute(insert(Account).values(id=id, name=name, created_at=created_at))
 
 
-def find_account(conn: Connection, id_or_name: str) -> Row[tuple[str, str]] | None:
+def find_account(conn: Connection, id_or_name: str) -> Record | None:
     """The account with this id or, failing that, this name."""
     return conn.execute(
         select(Account.id, Account.name)
@@ -23,9 +24,11 @@ def find_account(conn: Connection, id_or_name: str) -> Row[tuple[str, str]] | No
     ).first()
 
 
-def list_accounts(conn: Connection) -> Sequence[Row[tuple[str, str, datetime]]]:
+def list_accounts(conn: Connection) -> Sequence[Record]:
     """Every account, oldest first."""
-    return conn.execute(select(Account.id, Account.name, Account.created_at).order_by(Account.id)).all()
+    return conn.execute(
+        select(Account.id, Account.name, Account.created_at).order_by(Account.id)
+    ).all()
 
 
 def insert_key(
@@ -51,7 +54,7 @@ def insert_key(
     )
 
 
-def find_live_key(conn: Connection, key_hash: str) -> Row[tuple[str, str, bool, datetime | None]] | None:
+def find_live_key(conn: Connection, key_hash: str) -> Record | None:
     """The unrevoked key with this hash: (account_id, key id, read_only, last_used_at)."""
     return conn.execute(
         select(ApiKey.account_id, ApiKey.id, ApiKey.read_only, ApiKey.last_used_at).where(
@@ -69,7 +72,7 @@ def touch_key(conn: Connection, account_id: str, key_id: str, when: datetime) ->
     )
 
 
-def list_keys(conn: Connection, account_id: str) -> Sequence[Row[tuple[str, str, bool, datetime, datetime | None, datetime | None]]]:
+def list_keys(conn: Connection, account_id: str) -> Sequence[Record]:
     """An account's keys, oldest first, revoked ones included."""
     return conn.execute(
         select(
@@ -85,7 +88,9 @@ def list_keys(conn: Connection, account_id: str) -> Sequence[Row[tuple[str, str,
     ).all()
 
 
-def revoke_keys(conn: Connection, account_id: str | None, *, key_id: str | None, when: datetime) -> int:
+def revoke_keys(
+    conn: Connection, account_id: str | None, *, key_id: str | None, when: datetime
+) -> int:
     """Revoke one key by id, or every live key of an account; the number revoked."""
     statement = update(ApiKey).where(ApiKey.revoked_at.is_(None)).values(revoked_at=when)
     if account_id is not None:

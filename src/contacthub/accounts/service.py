@@ -47,7 +47,8 @@ def resolve_account(conn: Connection, id_or_name: str) -> str:
     row = repository.find_account(conn, id_or_name)
     if row is None:
         raise NotFound(f"No account has the id or name {id_or_name!r}")
-    return row.id
+    account_id: str = row.id
+    return account_id
 
 
 def list_accounts(conn: Connection) -> list[dict[str, Any]]:

@@ -6,15 +6,20 @@ from fastapi import APIRouter, Body, Query
 
 from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.contacts import service
+from contacthub.contacts.repository import SearchFilters
 from contacthub.contacts.schemas import (
     ContactCreate,
     ContactCreated,
     ContactData,
     ContactFound,
+    ContactPage,
     ContactUpdate,
     ContactUpdated,
+    ContactUpsert,
+    ContactUpserted,
     TagRef,
 )
+from contacthub.core.clock import parse_wire, utcnow
 from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.emails import InvalidEmail, normalise_email
 from contacthub.core.pagination import check_limit
@@ -58,7 +63,9 @@ def email_param(raw: str | None) -> str | None:
 async def find_contact(
     principal: CurrentPrincipal,
     conn: ReadConn,
-    phone_number: Annotated[str | None, Query(alias="phoneNumber", examples=["+14155550100"])] = None,
+    phone_number: Annotated[
+        str | None, Query(alias="phoneNumber", examples=["+14155550100"])
+    ] = None,
     email: Annotated[str | None, Query()] = None,
 ) -> JSON:
     """Find a contact by phone number and/or email (both given: it must match both)."""
@@ -78,8 +85,64 @@ async def create_contact(principal: CurrentPrincipal, conn: WriteConn, body: Con
     """Create a contact, optionally on lists and with tags; nothing is created if any part fails."""
     contact_id = service.create_contact(conn, principal.account_id, body)
     return JSON(
-        {"success": True, "data": {"message": "Successfully created new contact", "contactId": contact_id}}
+        {
+            "success": True,
+            "data": {"message": "Successfully created new contact", "contactId": contact_id},
+        }
     )
+
+
+@router.post(
+    "/upsert", response_model=ContactUpserted, responses=error_responses(400, 401, 403, 404, 409)
+)
+async def upsert_contact(principal: CurrentPrincipal, conn: WriteConn, body: ContactUpsert) -> JSON:
+    """Update the contact the first identifier finds (phoneNumber, externalId, instagramId, email), or create it."""
+    return JSON({"success": True, "data": service.upsert_contact(conn, principal.account_id, body)})
+
+
+@router.get("/search", response_model=ContactPage, responses=error_responses(400, 401))
+async def search_contacts(
+    principal: CurrentPrincipal,
+    conn: ReadConn,
+    q: Annotated[
+        str | None, Query(max_length=255, description="Prefix of a name, phone number or email")
+    ] = None,
+    list_id: Annotated[str | None, Query(alias="listId")] = None,
+    tag: Annotated[str | None, Query(max_length=255)] = None,
+    channel: Annotated[str | None, Query(max_length=255)] = None,
+    is_bot_active: Annotated[bool | None, Query()] = None,
+    do_not_disturb: Annotated[bool | None, Query()] = None,
+    is_chat_window_open: Annotated[bool | None, Query(alias="isChatWindowOpen")] = None,
+    updated_since: Annotated[
+        str | None, Query(alias="updatedSince", description="ISO 8601; sorts by updatedAt")
+    ] = None,
+    limit: Annotated[int | None, Query()] = None,
+    cursor: Annotated[str | None, Query()] = None,
+) -> JSON:
+    """Contacts matching every filter given, a page at a time (by creation, or by updatedAt with updatedSince)."""
+    since = None
+    if updated_since is not None:
+        try:
+            since = parse_wire(updated_since)
+        except ValueError:
+            raise ValidationFailed.field(
+                "updatedSince", "must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z"
+            ) from None
+    filters = SearchFilters(
+        now=utcnow(),
+        q=q.strip() or None if q else None,
+        list_id=list_id,
+        tag=tag,
+        channel=channel,
+        is_bot_active=is_bot_active,
+        do_not_disturb=do_not_disturb,
+        is_chat_window_open=is_chat_window_open,
+        updated_since=since,
+    )
+    data, next_cursor = service.search_contacts(
+        conn, principal.account_id, filters, cursor=cursor, limit=check_limit(limit)
+    )
+    return JSON({"success": True, "data": data, "nextCursor": next_cursor})
 
 
 @router.post("/lists", response_model=Done, responses=error_responses(400, 401, 403))
@@ -110,8 +173,10 @@ async def missing_contact_id(principal: CurrentPrincipal) -> JSON:
     raise BadRequest(MISSING_CONTACT_ID)
 
 
-@router.get("/tags/{contactId}", response_model=list[TagOut], responses=error_responses(400, 401, 404))
-async def contact_tags(principal: CurrentPrincipal, conn: ReadConn, contactId: str) -> JSON:  # noqa: N803
+@router.get(
+    "/tags/{contactId}", response_model=list[TagOut], responses=error_responses(400, 401, 404)
+)
+async def contact_tags(principal: CurrentPrincipal, conn: ReadConn, contactId: str) -> JSON:
     """A contact's tags, as a bare array sorted by name."""
     return JSON(service.tags_of(conn, principal.account_id, contactId))
 
@@ -122,7 +187,7 @@ async def contact_tags(principal: CurrentPrincipal, conn: ReadConn, contactId: s
 async def list_messages(
     principal: CurrentPrincipal,
     conn: ReadConn,
-    contactId: str,  # noqa: N803
+    contactId: str,
     limit: Annotated[int | None, Query()] = None,
     cursor: Annotated[str | None, Query()] = None,
     order: Annotated[str, Query(description="asc (oldest first, the default) or desc")] = "asc",
@@ -138,10 +203,19 @@ async def list_messages(
     "/messages/{contactId}",
     status_code=201,
     response_model=MessageData,
-    responses={200: {"model": MessageData, "description": "A message with this messageSid was already stored: the first one"}, **error_responses(400, 401, 403, 404)},
+    responses={
+        200: {
+            "model": MessageData,
+            "description": "A message with this messageSid was already stored: the first one",
+        },
+        **error_responses(400, 401, 403, 404),
+    },
 )
 async def record_message(
-    principal: CurrentPrincipal, conn: WriteConn, contactId: str, body: MessageCreate  # noqa: N803
+    principal: CurrentPrincipal,
+    conn: WriteConn,
+    contactId: str,
+    body: MessageCreate,
 ) -> JSON:
     """Record a message; an inbound one opens the 24-hour chat window."""
     message, created = messages_service.record_message(conn, principal.account_id, contactId, body)
@@ -149,23 +223,39 @@ async def record_message(
 
 
 @router.get("/{contactId}", response_model=ContactData, responses=error_responses(401, 404))
-async def get_contact(principal: CurrentPrincipal, conn: ReadConn, contactId: str) -> JSON:  # noqa: N803
+async def get_contact(principal: CurrentPrincipal, conn: ReadConn, contactId: str) -> JSON:
     """One contact by id."""
-    return JSON({"success": True, "data": service.get_contact(conn, principal.account_id, contactId)})
+    return JSON(
+        {"success": True, "data": service.get_contact(conn, principal.account_id, contactId)}
+    )
 
 
-@router.put("/{contactId}", response_model=ContactUpdated, responses=error_responses(400, 401, 403, 404, 409))
+@router.put(
+    "/{contactId}",
+    response_model=ContactUpdated,
+    responses=error_responses(400, 401, 403, 404, 409),
+)
 async def update_contact(
-    principal: CurrentPrincipal, conn: WriteConn, contactId: str, body: ContactUpdate  # noqa: N803
+    principal: CurrentPrincipal,
+    conn: WriteConn,
+    contactId: str,
+    body: ContactUpdate,
 ) -> JSON:
     """Update the fields sent; the others keep their value, null clears a nullable field."""
     contact = service.update_contact(conn, principal.account_id, contactId, body)
     return JSON({"success": True, "message": "Contact updated successfully", "contact": contact})
 
 
-@router.patch("/{contactId}", response_model=ContactUpdated, responses=error_responses(400, 401, 403, 404, 409))
+@router.patch(
+    "/{contactId}",
+    response_model=ContactUpdated,
+    responses=error_responses(400, 401, 403, 404, 409),
+)
 async def patch_contact(
-    principal: CurrentPrincipal, conn: WriteConn, contactId: str, body: ContactUpdate  # noqa: N803
+    principal: CurrentPrincipal,
+    conn: WriteConn,
+    contactId: str,
+    body: ContactUpdate,
 ) -> JSON:
     """Same as PUT: only the fields sent change."""
     contact = service.update_contact(conn, principal.account_id, contactId, body)
@@ -173,7 +263,7 @@ async def patch_contact(
 
 
 @router.delete("/{contactId}", response_model=Done, responses=error_responses(401, 403, 404))
-async def delete_contact(principal: CurrentPrincipal, conn: WriteConn, contactId: str) -> JSON:  # noqa: N803
+async def delete_contact(principal: CurrentPrincipal, conn: WriteConn, contactId: str) -> JSON:
     """Erase a contact with its messages, tags and list memberships."""
     service.delete_contact(conn, principal.account_id, contactId)
     return JSON({"success": True, "message": "Contact deleted"})
@@ -185,19 +275,26 @@ class TagsToAttach(WireModel):
     tags: list[Label | TagRef]
 
 
-@router.post("/{contactId}/tags", response_model=TagList, responses=error_responses(400, 401, 403, 404))
+@router.post(
+    "/{contactId}/tags", response_model=TagList, responses=error_responses(400, 401, 403, 404)
+)
 async def attach_tags(
-    principal: CurrentPrincipal, conn: WriteConn, contactId: str, body: TagsToAttach  # noqa: N803
+    principal: CurrentPrincipal,
+    conn: WriteConn,
+    contactId: str,
+    body: TagsToAttach,
 ) -> JSON:
     """Tag a contact by name, creating missing tags; the contact's tags afterwards."""
     service.attach_tags(conn, principal.account_id, contactId, body.tags)
     return JSON({"success": True, "data": service.tags_of(conn, principal.account_id, contactId)})
 
 
-@router.delete("/{contactId}/tags/{name}", response_model=Done, responses=error_responses(401, 403, 404))
-async def detach_tag(principal: CurrentPrincipal, conn: WriteConn, contactId: str, name: str) -> JSON:  # noqa: N803
+@router.delete(
+    "/{contactId}/tags/{name}", response_model=Done, responses=error_responses(401, 403, 404)
+)
+async def detach_tag(
+    principal: CurrentPrincipal, conn: WriteConn, contactId: str, name: str
+) -> JSON:
     """Take a tag off a contact."""
     service.detach_tag(conn, principal.account_id, contactId, name)
     return JSON({"success": True, "message": f"Tag {name} removed from contact"})
-
-

@@ -1,12 +1,15 @@
 """Queries on contacts, always filtered by account."""
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, or_, select, update
+from sqlalchemy import Connection, delete, exists, func, or_, select, tuple_, update
 
-from contacthub.core.db import insert_ignoring_duplicates
-from contacthub.models import Contact
+from contacthub.core.db import Record, insert_ignoring_duplicates
+from contacthub.models import Contact, ContactTag, ListMembership, Tag
 
 # The identifiers that are unique in an account, wire name → column.
 UNIQUE_IDENTIFIERS = {
@@ -16,7 +19,22 @@ UNIQUE_IDENTIFIERS = {
 }
 
 
-def get(conn: Connection, account_id: str, contact_id: str) -> Row[Any] | None:
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What GET /v1/contacts/search filters on; None means "any"."""
+
+    now: datetime
+    q: str | None = None
+    list_id: str | None = None
+    tag: str | None = None
+    channel: str | None = None
+    is_bot_active: bool | None = None
+    do_not_disturb: bool | None = None
+    is_chat_window_open: bool | None = None
+    updated_since: datetime | None = None
+
+
+def get(conn: Connection, account_id: str, contact_id: str) -> Record | None:
     """One contact."""
     return conn.execute(
         select(Contact).where(Contact.account_id == account_id, Contact.id == contact_id)
@@ -25,7 +43,7 @@ def get(conn: Connection, account_id: str, contact_id: str) -> Row[Any] | None:
 
 def find(
     conn: Connection, account_id: str, *, phone_number: str | None, email_key: str | None
-) -> Row[Any] | None:
+) -> Record | None:
     """The contact with this phone and/or email (both must match when both are given).
 
     Email is not unique: the oldest contact with it wins.
@@ -43,7 +61,9 @@ def insert_contact(conn: Connection, values: dict[str, Any]) -> bool:
     return insert_ignoring_duplicates(conn, Contact, [values]) == 1
 
 
-def update_contact(conn: Connection, account_id: str, contact_id: str, values: dict[str, Any]) -> None:
+def update_contact(
+    conn: Connection, account_id: str, contact_id: str, values: dict[str, Any]
+) -> None:
     """Change a contact's columns."""
     conn.execute(
         update(Contact)
@@ -57,7 +77,10 @@ def touch(conn: Connection, account_id: str, contact_ids: list[str], when: datet
     for start in range(0, len(contact_ids), 10_000):
         conn.execute(
             update(Contact)
-            .where(Contact.account_id == account_id, Contact.id.in_(contact_ids[start : start + 10_000]))
+            .where(
+                Contact.account_id == account_id,
+                Contact.id.in_(contact_ids[start : start + 10_000]),
+            )
             .values(updated_at=when)
         )
 
@@ -88,3 +111,97 @@ def holders(
             if getattr(row, UNIQUE_IDENTIFIERS[name].key) == value:
                 found.setdefault(name, row.id)
     return found
+
+
+def _prefix(text: str) -> str:
+    """A LIKE pattern matching values that start with ``text`` (its wildcards escaped)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search(
+    conn: Connection,
+    account_id: str,
+    *,
+    filters: SearchFilters,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> Sequence[Record]:
+    """Contacts matching every filter, by id (or by (updated_at, id) with ``updated_since``).
+
+    Keyset pages: ``after`` is the last row's sort key. Returns one row more than ``limit`` when
+    there are more.
+    """
+    statement = select(Contact).where(Contact.account_id == account_id)
+    if filters.q:
+        pattern = _prefix(filters.q.casefold())
+        matches = [
+            func.lower(Contact.first_name).like(pattern, escape="\\"),
+            func.lower(Contact.last_name).like(pattern, escape="\\"),
+            func.lower(Contact.first_name + " " + Contact.last_name).like(pattern, escape="\\"),
+            Contact.email_key.like(pattern, escape="\\"),
+        ]
+        digits = re.sub(r"[\s\-.()]", "", filters.q).lstrip("+")
+        if digits.isdigit():
+            matches.append(Contact.phone_number.like(_prefix("+" + digits), escape="\\"))
+        statement = statement.where(or_(*matches))
+    if filters.list_id is not None:
+        statement = statement.where(
+            exists().where(
+                ListMembership.account_id == account_id,
+                ListMembership.list_id == filters.list_id,
+                ListMembership.contact_id == Contact.id,
+            )
+        )
+    if filters.tag is not None:
+        statement = statement.where(
+            exists().where(
+                ContactTag.account_id == account_id,
+                ContactTag.contact_id == Contact.id,
+                Tag.account_id == account_id,
+                Tag.id == ContactTag.tag_id,
+                Tag.name_key == filters.tag.casefold(),
+            )
+        )
+    if filters.channel is not None:
+        statement = statement.where(Contact.channel == filters.channel)
+    if filters.is_bot_active is not None:
+        statement = statement.where(Contact.is_bot_active == filters.is_bot_active)
+    if filters.do_not_disturb is not None:
+        statement = statement.where(Contact.do_not_disturb == filters.do_not_disturb)
+    if filters.is_chat_window_open is not None:
+        is_open = Contact.chat_window_until > filters.now
+        statement = statement.where(
+            is_open
+            if filters.is_chat_window_open
+            else or_(Contact.chat_window_until.is_(None), ~is_open)
+        )
+    if filters.updated_since is not None:
+        statement = statement.where(Contact.updated_at >= filters.updated_since)
+        if after is not None:
+            statement = statement.where(tuple_(Contact.updated_at, Contact.id) > tuple_(*after))
+        statement = statement.order_by(Contact.updated_at, Contact.id)
+    else:
+        if after is not None:
+            statement = statement.where(Contact.id > after[0])
+        statement = statement.order_by(Contact.id)
+    return conn.execute(statement.limit(limit + 1)).all()
+
+
+_LOOKUP_COLUMNS = {
+    "phoneNumber": Contact.phone_number,
+    "externalId": Contact.external_id,
+    "instagramId": Contact.instagram_id,
+    "email": Contact.email_key,
+}
+
+
+def find_by(conn: Connection, account_id: str, identifier: str, value: str) -> Record | None:
+    """The contact with this identifier (wire name); for email, the oldest with it."""
+    if identifier == "email":
+        value = value.casefold()
+    return conn.execute(
+        select(Contact)
+        .where(Contact.account_id == account_id, _LOOKUP_COLUMNS[identifier] == value)
+        .order_by(Contact.id)
+        .limit(1)
+    ).first()

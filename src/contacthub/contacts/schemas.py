@@ -5,7 +5,7 @@ snake_case ``is_bot_active`` and ``do_not_disturb``, and the aliases real client
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -105,10 +105,16 @@ class ContactWrite(WireModel):
 class ContactCreate(ContactWrite):
     """Body of ``POST /v1/contacts``."""
 
-    phone_number: str = Field(alias="phoneNumber", examples=["+14155550100"])  # type: ignore[assignment]
+    phone_number: str = Field(alias="phoneNumber", examples=["+14155550100"])
     list_id: Identifier | None = Field(None, alias="listId")
     list_ids: list[Identifier] | None = Field(None, alias="listIds", max_length=100)
     tags: list[Label | TagRef] | None = Field(None, max_length=100)
+
+
+class ContactUpsert(ContactCreate):
+    """Body of ``POST /v1/contacts/upsert``: like create, but ``phoneNumber`` may be absent."""
+
+    phone_number: str | None = Field(None, alias="phoneNumber", examples=["+14155550100"])  # type: ignore[assignment]
 
 
 class ContactUpdate(ContactWrite):
@@ -126,9 +132,7 @@ class ContactUpdate(ContactWrite):
         )
 
 
-def contact_out(
-    row: Any, *, tags: list[str], list_ids: list[str], now: datetime
-) -> dict[str, Any]:
+def contact_out(row: Any, *, tags: list[str], list_ids: list[str], now: datetime) -> dict[str, Any]:
     """The contact object of API.md §2."""
     return {
         "id": row.id,
@@ -206,3 +210,20 @@ class ContactUpdated(BaseModel):
 class ContactData(BaseModel):
     success: bool = True
     data: ContactOut
+
+
+class Upserted(BaseModel):
+    contactId: str
+    created: bool
+    matchedBy: Literal["phoneNumber", "externalId", "instagramId", "email"] | None
+
+
+class ContactUpserted(BaseModel):
+    success: bool = True
+    data: Upserted
+
+
+class ContactPage(BaseModel):
+    success: bool = True
+    data: list[ContactOut]
+    nextCursor: str | None

@@ -17,7 +17,9 @@ def to_wire(value: datetime | None) -> str | None:
     """``2026-11-26T10:00:00.000Z``."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_wire(text: str) -> datetime:

@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Row, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -88,10 +90,7 @@ def insert_ignoring_duplicates(conn: Connection, table: Any, rows: list[dict[str
     """
     if not rows:
         return 0
-    if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
+    insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
     inserted = 0
     # Stay under SQLite's bound-parameter limit (32,766) whatever the row width.
     batch = max(1, 30_000 // len(rows[0]))
@@ -106,3 +105,7 @@ def insert_ignoring_duplicates(conn: Connection, table: Any, rows: list[dict[str
         )
         inserted += conn.execute(statement).rowcount
     return inserted
+
+
+# A result row of any shape (SQLAlchemy 2.1 types rows by their columns).
+Record = Row[*tuple[Any, ...]]

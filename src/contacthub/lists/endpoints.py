@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from contacthub.accounts.auth import CurrentPrincipal
-from contacthub.contacts.schemas import ContactOut
+from contacthub.contacts.schemas import ContactPage
 from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.pagination import check_limit
 from contacthub.core.responses import JSON
@@ -21,7 +21,6 @@ from contacthub.lists.schemas import (
     ListPage,
     ListUpdate,
 )
-from pydantic import BaseModel
 
 router = APIRouter(prefix="/lists", tags=["lists"])
 
@@ -29,47 +28,62 @@ Limit = Annotated[int | None, Query(description="Page size, 1..500 (default 50)"
 Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 
-class ContactPage(BaseModel):
-    success: bool = True
-    data: list[ContactOut]
-    nextCursor: str | None
-
-
 @router.get("", response_model=ListPage, responses=error_responses(400, 401))
-async def list_lists(principal: CurrentPrincipal, conn: ReadConn, limit: Limit = None, cursor: Cursor = None) -> JSON:
+async def list_lists(
+    principal: CurrentPrincipal, conn: ReadConn, limit: Limit = None, cursor: Cursor = None
+) -> JSON:
     """The account's lists, oldest first, with their contact counts."""
-    data, next_cursor = service.list_lists(conn, principal.account_id, cursor=cursor, limit=check_limit(limit))
+    data, next_cursor = service.list_lists(
+        conn, principal.account_id, cursor=cursor, limit=check_limit(limit)
+    )
     return JSON({"success": True, "data": data, "nextCursor": next_cursor})
 
 
-@router.post("", status_code=201, response_model=ListData, responses=error_responses(400, 401, 403, 409))
+@router.post(
+    "", status_code=201, response_model=ListData, responses=error_responses(400, 401, 403, 409)
+)
 async def create_list(principal: CurrentPrincipal, conn: WriteConn, body: ListCreate) -> JSON:
     """Create a list; names are unique in an account, whatever their case."""
-    return JSON({"success": True, "data": service.create_list(conn, principal.account_id, body)}, status_code=201)
+    return JSON(
+        {"success": True, "data": service.create_list(conn, principal.account_id, body)},
+        status_code=201,
+    )
 
 
 @router.get("/{listId}", response_model=ListData, responses=error_responses(401, 404))
-async def get_list(principal: CurrentPrincipal, conn: ReadConn, listId: str) -> JSON:  # noqa: N803
+async def get_list(principal: CurrentPrincipal, conn: ReadConn, listId: str) -> JSON:
     """One list with its contact count."""
     return JSON({"success": True, "data": service.get_list(conn, principal.account_id, listId)})
 
 
-@router.patch("/{listId}", response_model=ListData, responses=error_responses(400, 401, 403, 404, 409))
-async def update_list(principal: CurrentPrincipal, conn: WriteConn, listId: str, body: ListUpdate) -> JSON:  # noqa: N803
+@router.patch(
+    "/{listId}", response_model=ListData, responses=error_responses(400, 401, 403, 404, 409)
+)
+async def update_list(
+    principal: CurrentPrincipal, conn: WriteConn, listId: str, body: ListUpdate
+) -> JSON:
     """Rename a list or change its description."""
-    return JSON({"success": True, "data": service.update_list(conn, principal.account_id, listId, body)})
+    return JSON(
+        {"success": True, "data": service.update_list(conn, principal.account_id, listId, body)}
+    )
 
 
 @router.delete("/{listId}", response_model=Done, responses=error_responses(401, 403, 404))
-async def delete_list(principal: CurrentPrincipal, conn: WriteConn, listId: str) -> JSON:  # noqa: N803
+async def delete_list(principal: CurrentPrincipal, conn: WriteConn, listId: str) -> JSON:
     """Delete a list; its contacts stay."""
     name = service.delete_list(conn, principal.account_id, listId)
     return JSON({"success": True, "message": f"List {name} deleted"})
 
 
-@router.get("/{listId}/contacts", response_model=ContactPage, responses=error_responses(400, 401, 404))
+@router.get(
+    "/{listId}/contacts", response_model=ContactPage, responses=error_responses(400, 401, 404)
+)
 async def list_contacts(
-    principal: CurrentPrincipal, conn: ReadConn, listId: str, limit: Limit = None, cursor: Cursor = None  # noqa: N803
+    principal: CurrentPrincipal,
+    conn: ReadConn,
+    listId: str,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> JSON:
     """The list's contacts, a page at a time."""
     data, next_cursor = service.list_contacts(
@@ -78,13 +92,35 @@ async def list_contacts(
     return JSON({"success": True, "data": data, "nextCursor": next_cursor})
 
 
-@router.post("/{listId}/contacts", response_model=BulkAddResult, responses=error_responses(400, 401, 403, 404))
-async def add_contacts(principal: CurrentPrincipal, conn: WriteConn, listId: str, body: BulkContactIds) -> JSON:  # noqa: N803
+@router.post(
+    "/{listId}/contacts",
+    response_model=BulkAddResult,
+    responses=error_responses(400, 401, 403, 404),
+)
+async def add_contacts(
+    principal: CurrentPrincipal, conn: WriteConn, listId: str, body: BulkContactIds
+) -> JSON:
     """Add up to 10,000 contacts to the list, answered per id."""
-    return JSON({"success": True, "data": service.add_contacts(conn, principal.account_id, listId, body.contact_ids)})
+    return JSON(
+        {
+            "success": True,
+            "data": service.add_contacts(conn, principal.account_id, listId, body.contact_ids),
+        }
+    )
 
 
-@router.delete("/{listId}/contacts", response_model=BulkRemoveResult, responses=error_responses(400, 401, 403, 404))
-async def remove_contacts(principal: CurrentPrincipal, conn: WriteConn, listId: str, body: BulkContactIds) -> JSON:  # noqa: N803
+@router.delete(
+    "/{listId}/contacts",
+    response_model=BulkRemoveResult,
+    responses=error_responses(400, 401, 403, 404),
+)
+async def remove_contacts(
+    principal: CurrentPrincipal, conn: WriteConn, listId: str, body: BulkContactIds
+) -> JSON:
     """Remove up to 10,000 contacts from the list, answered per id."""
-    return JSON({"success": True, "data": service.remove_contacts(conn, principal.account_id, listId, body.contact_ids)})
+    return JSON(
+        {
+            "success": True,
+            "data": service.remove_contacts(conn, principal.account_id, listId, body.contact_ids),
+        }
+    )

@@ -4,9 +4,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from contacthub.core.db import insert_ignoring_duplicates
+from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.models import Contact, ContactList, ListMembership
 
 _COLUMNS = (
@@ -27,7 +27,7 @@ def _count(account_id: str) -> Any:
     )
 
 
-def get(conn: Connection, account_id: str, list_id: str) -> Row[Any] | None:
+def get(conn: Connection, account_id: str, list_id: str) -> Record | None:
     """One list with its contact count."""
     return conn.execute(
         select(*_COLUMNS, _count(account_id)).where(
@@ -36,7 +36,7 @@ def get(conn: Connection, account_id: str, list_id: str) -> Row[Any] | None:
     ).first()
 
 
-def page(conn: Connection, account_id: str, *, after: str | None, limit: int) -> Sequence[Row[Any]]:
+def page(conn: Connection, account_id: str, *, after: str | None, limit: int) -> Sequence[Record]:
     """Lists in creation order, after the id ``after``; one row more than ``limit`` if there are."""
     statement = select(*_COLUMNS, _count(account_id)).where(ContactList.account_id == account_id)
     if after is not None:
@@ -51,7 +51,9 @@ def existing_ids(conn: Connection, account_id: str, list_ids: Iterable[str]) -> 
         return set()
     return set(
         conn.scalars(
-            select(ContactList.id).where(ContactList.account_id == account_id, ContactList.id.in_(ids))
+            select(ContactList.id).where(
+                ContactList.account_id == account_id, ContactList.id.in_(ids)
+            )
         )
     )
 
@@ -150,13 +152,14 @@ def existing_contact_ids(conn: Connection, account_id: str, contact_ids: list[st
 
 def members_page(
     conn: Connection, account_id: str, list_id: str, *, after: str | None, limit: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[Record]:
     """The list's contacts by id, after ``after``; one row more than ``limit`` if there are."""
     statement = (
         select(Contact)
         .join(
             ListMembership,
-            (ListMembership.account_id == Contact.account_id) & (ListMembership.contact_id == Contact.id),
+            (ListMembership.account_id == Contact.account_id)
+            & (ListMembership.contact_id == Contact.id),
         )
         .where(ListMembership.account_id == account_id, ListMembership.list_id == list_id)
     )

@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from contacthub.contacts import repository as contacts_repository
 from contacthub.core.clock import utcnow
+from contacthub.core.db import Record
 from contacthub.core.ids import new_id
 from contacthub.core.pagination import decode_cursor, encode_cursor
 from contacthub.errors import BadRequest, Conflict, NotFound, PermissionDenied
@@ -16,7 +17,7 @@ from contacthub.lists.schemas import ListCreate, ListUpdate, Membership, list_ou
 LIST_NOT_FOUND = "List not found"
 
 
-def _require(conn: Connection, account_id: str, list_id: str) -> Row[Any]:
+def _require(conn: Connection, account_id: str, list_id: str) -> Record:
     row = repository.get(conn, account_id, list_id)
     if row is None:
         raise NotFound(LIST_NOT_FOUND)
@@ -24,7 +25,9 @@ def _require(conn: Connection, account_id: str, list_id: str) -> Row[Any]:
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(f"A list named {name!r} already exists", details=[{"field": "name", "message": "is taken"}])
+    return Conflict(
+        f"A list named {name!r} already exists", details=[{"field": "name", "message": "is taken"}]
+    )
 
 
 def create_list(conn: Connection, account_id: str, body: ListCreate) -> dict[str, Any]:
@@ -65,20 +68,26 @@ def list_lists(
     return [list_out(row) for row in rows[:limit]], next_cursor
 
 
-def update_list(conn: Connection, account_id: str, list_id: str, body: ListUpdate) -> dict[str, Any]:
+def update_list(
+    conn: Connection, account_id: str, list_id: str, body: ListUpdate
+) -> dict[str, Any]:
     """Rename a list or change its description."""
     _require(conn, account_id, list_id)
     values: dict[str, Any] = {}
     if "name" in body.model_fields_set:
         if body.name is None:
-            raise BadRequest("name may not be null", details=[{"field": "name", "message": "may not be null"}])
+            raise BadRequest(
+                "name may not be null", details=[{"field": "name", "message": "may not be null"}]
+            )
         values.update(name=body.name, name_key=body.name.casefold())
     if "description" in body.model_fields_set:
         values["description"] = body.description
     if values:
         try:
             with conn.begin_nested():
-                repository.update_list(conn, account_id, list_id, {**values, "updated_at": utcnow()})
+                repository.update_list(
+                    conn, account_id, list_id, {**values, "updated_at": utcnow()}
+                )
         except IntegrityError:
             raise _name_taken(values["name"]) from None
     return get_list(conn, account_id, list_id)
@@ -93,13 +102,18 @@ def delete_list(conn: Connection, account_id: str, list_id: str) -> str:
 
 def _membership(conn: Connection, account_id: str, body: Membership) -> tuple[str, str, str]:
     """(contact id, list id, list name), or 400 for what is missing, or 403 for what is not ours."""
-    missing = [name for name, value in (("contactId", body.contact_id), ("listId", body.list_id)) if not value]
+    missing = [
+        name
+        for name, value in (("contactId", body.contact_id), ("listId", body.list_id))
+        if not value
+    ]
     if missing:
         raise BadRequest(
             f"Missing required parameters: {', '.join(missing)}",
             details=[{"field": name, "message": "is required"} for name in missing],
         )
-    assert body.contact_id is not None and body.list_id is not None
+    assert body.contact_id is not None
+    assert body.list_id is not None
     row = repository.get(conn, account_id, body.list_id)
     if row is None or contacts_repository.get(conn, account_id, body.contact_id) is None:
         raise PermissionDenied()
@@ -127,7 +141,9 @@ def _unique(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def add_contacts(conn: Connection, account_id: str, list_id: str, contact_ids: list[str]) -> dict[str, Any]:
+def add_contacts(
+    conn: Connection, account_id: str, list_id: str, contact_ids: list[str]
+) -> dict[str, Any]:
     """Put up to 10,000 contacts on a list in a few set operations; what happened to each id."""
     _require(conn, account_id, list_id)
     ids = _unique(contact_ids)
@@ -144,12 +160,18 @@ def add_contacts(conn: Connection, account_id: str, list_id: str, contact_ids: l
     }
 
 
-def remove_contacts(conn: Connection, account_id: str, list_id: str, contact_ids: list[str]) -> dict[str, Any]:
+def remove_contacts(
+    conn: Connection, account_id: str, list_id: str, contact_ids: list[str]
+) -> dict[str, Any]:
     """Take up to 10,000 contacts off a list in a few set operations; what happened to each id."""
     _require(conn, account_id, list_id)
     ids = _unique(contact_ids)
     existing = repository.existing_contact_ids(conn, account_id, ids)
-    members = [cid for cid in ids if cid in repository.member_ids(conn, account_id, list_id, list(existing))]
+    members = [
+        cid
+        for cid in ids
+        if cid in repository.member_ids(conn, account_id, list_id, list(existing))
+    ]
     removed = repository.remove_members(conn, account_id, list_id, members)
     contacts_repository.touch(conn, account_id, members, utcnow())
     return {
@@ -167,6 +189,8 @@ def list_contacts(
 
     _require(conn, account_id, list_id)
     key = decode_cursor(cursor, 1)
-    rows = repository.members_page(conn, account_id, list_id, after=key[0] if key else None, limit=limit)
+    rows = repository.members_page(
+        conn, account_id, list_id, after=key[0] if key else None, limit=limit
+    )
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return many_out(conn, account_id, list(rows[:limit])), next_cursor

@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, tuple_, update
+from sqlalchemy import Connection, select, tuple_, update
 
-from contacthub.core.db import insert_ignoring_duplicates
+from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.models import Contact, Message
 
 _COLUMNS = (
@@ -31,17 +31,19 @@ def insert_message(conn: Connection, values: dict[str, Any]) -> bool:
     return insert_ignoring_duplicates(conn, Message, [values]) == 1
 
 
-def get(conn: Connection, account_id: str, message_id: str) -> Row[Any] | None:
+def get(conn: Connection, account_id: str, message_id: str) -> Record | None:
     """One message."""
     return conn.execute(
         select(*_COLUMNS).where(Message.account_id == account_id, Message.id == message_id)
     ).first()
 
 
-def by_sid(conn: Connection, account_id: str, message_sid: str) -> Row[Any] | None:
+def by_sid(conn: Connection, account_id: str, message_sid: str) -> Record | None:
     """The message with this messageSid."""
     return conn.execute(
-        select(*_COLUMNS).where(Message.account_id == account_id, Message.message_sid == message_sid)
+        select(*_COLUMNS).where(
+            Message.account_id == account_id, Message.message_sid == message_sid
+        )
     ).first()
 
 
@@ -53,7 +55,7 @@ def page(
     after: tuple[datetime, str] | None,
     descending: bool,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Record]:
     """A contact's messages by (timestamp, id), after a key; one row more than ``limit`` if there are."""
     key = tuple_(Message.timestamp, Message.id)
     statement = select(*_COLUMNS).where(
@@ -61,11 +63,17 @@ def page(
     )
     if after is not None:
         statement = statement.where(key < tuple_(*after) if descending else key > tuple_(*after))
-    order = (Message.timestamp.desc(), Message.id.desc()) if descending else (Message.timestamp, Message.id)
+    order = (
+        (Message.timestamp.desc(), Message.id.desc())
+        if descending
+        else (Message.timestamp, Message.id)
+    )
     return conn.execute(statement.order_by(*order).limit(limit + 1)).all()
 
 
-def open_chat_window(conn: Connection, account_id: str, contact_id: str, until: datetime, now: datetime) -> None:
+def open_chat_window(
+    conn: Connection, account_id: str, contact_id: str, until: datetime, now: datetime
+) -> None:
     """Keep the contact's chat window open until at least ``until``."""
     conn.execute(
         update(Contact)

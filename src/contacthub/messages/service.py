@@ -75,7 +75,9 @@ def list_messages(
         try:
             after = (parse_wire(key[0]), key[1])
         except ValueError:
-            raise ValidationFailed.field("cursor", "is not a cursor this endpoint gave out") from None
+            raise ValidationFailed.field(
+                "cursor", "is not a cursor this endpoint gave out"
+            ) from None
     rows = repository.page(
         conn, account_id, contact_id, after=after, descending=order == "desc", limit=limit
     )

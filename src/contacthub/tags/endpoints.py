@@ -65,9 +65,16 @@ async def tag_contact(
 
 
 @router.put("/{name}", response_model=TagData, responses=error_responses(400, 401, 403))
-async def put_tag(principal: CurrentPrincipal, conn: WriteConn, name: TagName, body: TagUpdate) -> JSON:
+async def put_tag(
+    principal: CurrentPrincipal, conn: WriteConn, name: TagName, body: TagUpdate
+) -> JSON:
     """Create a tag or change its description."""
-    return JSON({"success": True, "data": service.put_tag(conn, principal.account_id, name.strip(), body.description)})
+    return JSON(
+        {
+            "success": True,
+            "data": service.put_tag(conn, principal.account_id, name.strip(), body.description),
+        }
+    )
 
 
 @router.delete("/{name}", response_model=Done, responses=error_responses(401, 403, 404))
@@ -75,5 +82,3 @@ async def delete_tag(principal: CurrentPrincipal, conn: WriteConn, name: TagName
     """Delete a tag; every contact that carried it loses it."""
     service.delete_tag(conn, principal.account_id, name)
     return JSON({"success": True, "message": f"Tag {name} deleted"})
-
-

@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
-from contacthub.core.db import insert_ignoring_duplicates
+from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.core.ids import new_id
 from contacthub.models import ContactTag, Tag
 
@@ -35,9 +35,11 @@ def ensure(conn: Connection, account_id: str, names: list[str], when: datetime) 
         ],
     )
     rows = conn.execute(
-        select(Tag.name_key, Tag.id).where(Tag.account_id == account_id, Tag.name_key.in_(list(keys)))
+        select(Tag.name_key, Tag.id).where(
+            Tag.account_id == account_id, Tag.name_key.in_(list(keys))
+        )
     )
-    return {key: tag_id for key, tag_id in rows}
+    return {key: tag_id for key, tag_id in rows}  # noqa: C416 (a Result is not a mapping)
 
 
 def set_description(conn: Connection, account_id: str, name: str, description: str | None) -> int:
@@ -55,7 +57,12 @@ def attach(conn: Connection, account_id: str, pairs: list[tuple[str, str]], when
         conn,
         ContactTag,
         [
-            {"account_id": account_id, "contact_id": contact_id, "tag_id": tag_id, "created_at": when}
+            {
+                "account_id": account_id,
+                "contact_id": contact_id,
+                "tag_id": tag_id,
+                "created_at": when,
+            }
             for contact_id, tag_id in pairs
         ],
     )
@@ -80,14 +87,14 @@ def delete_tag(conn: Connection, account_id: str, name: str) -> int:
     ).rowcount
 
 
-def all_tags(conn: Connection, account_id: str) -> Sequence[Row[tuple[str, str | None]]]:
+def all_tags(conn: Connection, account_id: str) -> Sequence[Record]:
     """Every tag of the account, by name."""
     return conn.execute(
         select(Tag.name, Tag.description).where(Tag.account_id == account_id).order_by(Tag.name_key)
     ).all()
 
 
-def get(conn: Connection, account_id: str, name: str) -> Row[tuple[str, str | None]] | None:
+def get(conn: Connection, account_id: str, name: str) -> Record | None:
     """One tag by name."""
     return conn.execute(
         select(Tag.name, Tag.description).where(
@@ -96,7 +103,7 @@ def get(conn: Connection, account_id: str, name: str) -> Row[tuple[str, str | No
     ).first()
 
 
-def tags_of(conn: Connection, account_id: str, contact_id: str) -> Sequence[Row[tuple[str, str | None]]]:
+def tags_of(conn: Connection, account_id: str, contact_id: str) -> Sequence[Record]:
     """A contact's tags, by name."""
     return conn.execute(
         select(Tag.name, Tag.description)
@@ -122,6 +129,6 @@ def names_of(conn: Connection, account_id: str, contact_ids: list[str]) -> dict[
     return result
 
 
-def as_wire(rows: Sequence[Row[tuple[str, str | None]]]) -> list[dict[str, Any]]:
+def as_wire(rows: Sequence[Record]) -> list[dict[str, Any]]:
     """Tags as the original API shows them: ``[{"name", "description"}]``."""
     return [{"name": name, "description": description} for name, description in rows]

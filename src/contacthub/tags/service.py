@@ -26,7 +26,9 @@ def tag_contact(
     email: str | None,
 ) -> tuple[str, dict[str, Any]]:
     """Tag the contact found by phone and/or email; (contact id, the tag)."""
-    contact = contacts_service.find_contact(conn, account_id, phone_number=phone_number, email=email)
+    contact = contacts_service.find_contact(
+        conn, account_id, phone_number=phone_number, email=email
+    )
     ref: str | TagRef = tag if description is None else TagRef(name=tag, description=description)
     contacts_service.attach_tags(conn, account_id, contact["id"], [ref])
     row = repository.get(conn, account_id, tag)
@@ -34,7 +36,9 @@ def tag_contact(
     return contact["id"], repository.as_wire([row])[0]
 
 
-def put_tag(conn: Connection, account_id: str, name: str, description: str | None) -> dict[str, Any]:
+def put_tag(
+    conn: Connection, account_id: str, name: str, description: str | None
+) -> dict[str, Any]:
     """Create the tag or change its description."""
     repository.ensure(conn, account_id, [name], utcnow())
     repository.set_description(conn, account_id, name, description)
