@@ -53,7 +53,9 @@ def get_contact(api: TestClient, contact_id: str) -> dict[str, Any]:
 
 def create_list(api: TestClient, name: str | None = None, **fields: Any) -> str:
     """Create a list through the API; its id."""
-    response = api.post("/v1/lists", json={"name": name or f"list-{uuid.uuid4().hex[:8]}", **fields})
+    response = api.post(
+        "/v1/lists", json={"name": name or f"list-{uuid.uuid4().hex[:8]}", **fields}
+    )
     assert response.status_code == 201, response.text
     list_id: str = response.json()["data"]["id"]
     return list_id

@@ -56,13 +56,29 @@ class TestCreate:
         assert contact["phoneNumber"] == "+442079460958"
         assert contact["email"] == "Ada@example.com"
         assert contact["isChatWindowOpen"] is True
-        for field in ("firstName", "lastName", "is_bot_active", "do_not_disturb", "instagramId",
-                      "currentCampaign", "currentCampaignData", "channel", "externalId",
-                      "customChannel", "chatWidgetId", "customFields"):
+        for field in (
+            "firstName",
+            "lastName",
+            "is_bot_active",
+            "do_not_disturb",
+            "instagramId",
+            "currentCampaign",
+            "currentCampaignData",
+            "channel",
+            "externalId",
+            "customChannel",
+            "chatWidgetId",
+            "customFields",
+        ):
             assert contact[field] == body[field], field
 
     def test_accepts_the_aliases_real_clients_send(self, api: TestClient) -> None:
-        body = {"phone": phone(), "isBotActive": False, "doNotDisturb": True, "custom_fields": {"a": 1}}
+        body = {
+            "phone": phone(),
+            "isBotActive": False,
+            "doNotDisturb": True,
+            "custom_fields": {"a": 1},
+        }
         contact_id = api.post("/v1/contacts", json=body).json()["data"]["contactId"]
 
         contact = get_contact(api, contact_id)
@@ -76,7 +92,9 @@ class TestCreate:
         assert response.status_code == 400
         assert response.json()["details"][0]["field"] == "phone"
 
-    def test_refuses_an_unknown_field_by_name(self, api: TestClient, engine: Engine, account: Account) -> None:
+    def test_refuses_an_unknown_field_by_name(
+        self, api: TestClient, engine: Engine, account: Account
+    ) -> None:
         response = api.post("/v1/contacts", json={"phoneNumber": phone(), "fristName": "Ann"})
 
         assert response.status_code == 400
@@ -99,7 +117,9 @@ class TestCreate:
         assert response.status_code == 400
         detail = response.json()["details"][0]
         assert detail["field"] == "phoneNumber"
-        assert "+1234567890" in detail["message"] and "not a valid phone number" in detail["message"]
+        assert (
+            "+1234567890" in detail["message"] and "not a valid phone number" in detail["message"]
+        )
 
     def test_refuses_null_for_a_field_that_cannot_be_empty(self, api: TestClient) -> None:
         response = api.post("/v1/contacts", json={"phoneNumber": phone(), "firstName": None})
@@ -119,7 +139,9 @@ class TestCreate:
             assert response.json()["details"][0]["field"] == field
 
     def test_a_duplicate_phone_is_409_naming_the_existing_contact(self, api: TestClient) -> None:
-        first = api.post("/v1/contacts", json={"phoneNumber": "+14155550100"}).json()["data"]["contactId"]
+        first = api.post("/v1/contacts", json={"phoneNumber": "+14155550100"}).json()["data"][
+            "contactId"
+        ]
 
         for spelling in ("+1 (415) 555-0100", "14155550100", "+14155550100", "1.415.555.0100"):
             response = api.post("/v1/contacts", json={"phoneNumber": spelling})
@@ -143,7 +165,11 @@ class TestCreate:
         one, two = create_list(api), create_list(api)
         response = api.post(
             "/v1/contacts",
-            json={"phoneNumber": phone(), "listIds": [one, two], "tags": ["vip", {"name": "lead", "description": "warm"}]},
+            json={
+                "phoneNumber": phone(),
+                "listIds": [one, two],
+                "tags": ["vip", {"name": "lead", "description": "warm"}],
+            },
         )
 
         contact = get_contact(api, response.json()["data"]["contactId"])
@@ -153,16 +179,27 @@ class TestCreate:
 
     def test_list_ids_win_over_list_id(self, api: TestClient) -> None:
         one, two = create_list(api), create_list(api)
-        response = api.post("/v1/contacts", json={"phoneNumber": phone(), "listId": one, "listIds": [two]})
+        response = api.post(
+            "/v1/contacts", json={"phoneNumber": phone(), "listId": one, "listIds": [two]}
+        )
 
         assert get_contact(api, response.json()["data"]["contactId"])["listIds"] == [two]
 
-    def test_an_unknown_list_creates_nothing(self, api: TestClient, engine: Engine, account: Account) -> None:
+    def test_an_unknown_list_creates_nothing(
+        self, api: TestClient, engine: Engine, account: Account
+    ) -> None:
         mine = create_list(api)
-        response = api.post("/v1/contacts", json={"phoneNumber": phone(), "listIds": [mine, "ls_nope"], "tags": ["t"]})
+        response = api.post(
+            "/v1/contacts",
+            json={"phoneNumber": phone(), "listIds": [mine, "ls_nope"], "tags": ["t"]},
+        )
 
         assert response.status_code == 404
-        assert response.json() == {"success": False, "error": "not_found", "message": "List not found"}
+        assert response.json() == {
+            "success": False,
+            "error": "not_found",
+            "message": "List not found",
+        }
         assert count_contacts(engine, account.id) == 0
         assert api.get("/v1/tags").json() == []
 
@@ -177,7 +214,9 @@ class TestCreate:
         assert count_contacts(engine, account.id) == 0
         assert other_api.get(f"/v1/lists/{theirs}").json()["data"]["contactCount"] == 0
 
-    def test_the_same_phone_in_two_accounts_is_two_contacts(self, api: TestClient, other_api: TestClient) -> None:
+    def test_the_same_phone_in_two_accounts_is_two_contacts(
+        self, api: TestClient, other_api: TestClient
+    ) -> None:
         number = phone()
         assert api.post("/v1/contacts", json={"phoneNumber": number}).status_code == 200
         assert other_api.post("/v1/contacts", json={"phoneNumber": number}).status_code == 200
