@@ -1,0 +1,1 @@
+"""ContactHub: the contacts backend for conversational businesses."""
