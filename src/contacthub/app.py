@@ -1,10 +1,13 @@
 """The ASGI application: ``create_app(settings)`` wires middleware, error handlers and routes."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
@@ -15,6 +18,7 @@ from contacthub.core.db import make_engine, read
 from contacthub.core.responses import JSON
 from contacthub.errors import AppError, MethodNotAllowed, NotFound, ValidationFailed
 from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders
+from contacthub.ratelimit import RateLimit, make_buckets
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The application, for these settings (the environment's when none are given)."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="ContactHub",
         version="1.0.0",
         description=DESCRIPTION,
@@ -48,12 +53,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
-    # Outermost first: the access log sees every answer, 413s and 500s included.
-    app.add_middleware(SecurityHeaders)
+    # Each add wraps the ones before it, so this reads from the inside out. From the outside:
+    # access log (sees every answer) → security headers (on every answer, 429 and 413 too) →
+    # CORS → rate limit → body limit and JSON → the routes.
     app.add_middleware(RequestBody, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit > 0:
+        app.state.buckets = make_buckets(
+            settings.rate_limit, settings.rate_burst, settings.redis_url
+        )
+        app.add_middleware(RateLimit, buckets=app.state.buckets)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
+        )
+    app.add_middleware(SecurityHeaders)
     if settings.access_log:
         app.add_middleware(AccessLog)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    if getattr(app.state, "buckets", None) is not None:
+        await app.state.buckets.aclose()
+    app.state.engine.dispose()
 
 
 def _add_operations(app: FastAPI) -> None:

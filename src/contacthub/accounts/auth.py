@@ -10,11 +10,13 @@ from sqlalchemy.exc import OperationalError
 from contacthub.accounts.service import Principal, authenticate, record_use
 from contacthub.core import db
 from contacthub.core.clock import utcnow
+from contacthub.core.security import presented_key
 from contacthub.errors import Forbidden
 
 log = logging.getLogger(__name__)
 
-# Declared as security schemes so /docs shows all three ways; read by hand below.
+# Declared as security schemes so /docs shows all three ways; read by presented_key, which the
+# rate limiter shares.
 _query_key = APIKeyQuery(
     name="apiKey",
     auto_error=False,
@@ -30,12 +32,12 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def current_principal(
     request: Request,
-    query_key: Annotated[str | None, Depends(_query_key)],
-    header_key: Annotated[str | None, Depends(_header_key)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _query: Annotated[str | None, Depends(_query_key)],
+    _header: Annotated[str | None, Depends(_header_key)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """Authenticate the request's key; a read-only key may only read."""
-    key = query_key or header_key or (bearer.credentials if bearer else None)
+    key = presented_key(request.headers, request.query_params)
     engine = request.app.state.engine
     with db.read(engine) as conn:
         principal = authenticate(conn, key)

@@ -5,15 +5,24 @@ indexed, lets auth be one lookup. The first characters are kept in clear as a hi
 """
 
 import hashlib
-import hmac
 import re
 import secrets
+from collections.abc import Mapping
 
 KEY_PREFIX = "ch_"
 _KEY_SHAPE = re.compile(r"ch_[A-Za-z0-9_\-]{43}")
 # Anything that looks like a key, wherever it appears in a line (query strings, headers, errors).
 KEY_PATTERN = re.compile(r"ch_[A-Za-z0-9_\-]{20,}")
 _APIKEY_PARAM = re.compile(r"(?i)(apiKey=)[^&\s]*")
+
+
+def presented_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """The key a request presents: ``apiKey`` query, ``X-API-Key`` header, or a Bearer token."""
+    key = query.get("apiKey") or headers.get("x-api-key")
+    if key:
+        return key
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def new_key() -> str:
@@ -34,11 +43,6 @@ def looks_like_key(text: str) -> bool:
 def hint(key: str) -> str:
     """What a listing shows of a key: enough to recognise it, too little to use it."""
     return key[:7] + "…"
-
-
-def same(a: str, b: str) -> bool:
-    """Constant-time comparison."""
-    return hmac.compare_digest(a, b)
 
 
 def redact(text: str) -> str:
