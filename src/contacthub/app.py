@@ -17,6 +17,7 @@ from contacthub.config import Settings, get_settings
 from contacthub.core.db import make_engine, read
 from contacthub.core.responses import JSON
 from contacthub.errors import AppError, MethodNotAllowed, NotFound, ValidationFailed
+from contacthub.idempotency.middleware import Idempotency
 from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders
 from contacthub.ratelimit import RateLimit, make_buckets
 
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each add wraps the ones before it, so this reads from the inside out. From the outside:
     # access log (sees every answer) → security headers (on every answer, 429 and 413 too) →
-    # CORS → rate limit → body limit and JSON → the routes.
+    # CORS → rate limit → body limit and JSON → idempotent replays → the routes.
+    app.add_middleware(Idempotency, engine=app.state.engine)
     app.add_middleware(RequestBody, max_bytes=settings.max_body_bytes)
     if settings.rate_limit > 0:
         app.state.buckets = make_buckets(

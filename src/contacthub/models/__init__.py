@@ -3,6 +3,7 @@
 from contacthub.models.account import Account, ApiKey
 from contacthub.models.base import Base
 from contacthub.models.contact import Contact
+from contacthub.models.idempotency import IdempotencyKey
 from contacthub.models.lists import ContactList, ListMembership
 from contacthub.models.message import Message
 from contacthub.models.tag import ContactTag, Tag
@@ -14,6 +15,7 @@ __all__ = [
     "Contact",
     "ContactList",
     "ContactTag",
+    "IdempotencyKey",
     "ListMembership",
     "Message",
     "Tag",

@@ -1,0 +1,174 @@
+"""``Idempotency-Key`` on POST, PUT, PATCH and DELETE: a retried request is answered, not redone.
+
+The first request with a key claims it (a committed row), runs, and stores its answer. The same
+key with the same request within 24 hours replays that answer (``Idempotent-Replayed: true``)
+without running again; with another request it is ``409 idempotency_conflict``; while the first
+is still running it is ``409 idempotency_in_progress``. Answers of 5xx are not kept, so a retry
+after a failure on our side runs again; so are keys whose request died (unanswered for a minute).
+
+Keys belong to an account: two accounts may use the same key without meeting.
+"""
+
+import hashlib
+import logging
+import time
+from datetime import timedelta
+
+import orjson
+from sqlalchemy import Engine
+from starlette.datastructures import Headers, QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contacthub.accounts.service import authenticate
+from contacthub.core import db
+from contacthub.core.clock import utcnow
+from contacthub.core.responses import JSON
+from contacthub.core.security import presented_key
+from contacthub.errors import AppError, Conflict, ValidationFailed
+from contacthub.idempotency import repository
+
+log = logging.getLogger(__name__)
+
+KEEP_FOR = timedelta(hours=24)
+# A claimed key with no answer after this long belongs to a request that died.
+ABANDONED_AFTER = timedelta(minutes=1)
+_SWEEP_EVERY_SECONDS = 3600
+_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+    default_message = "This Idempotency-Key was used with a different request"
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+    default_message = "A request with this Idempotency-Key is still running; retry in a moment"
+
+
+def fingerprint(scope: Scope, body: bytes) -> str:
+    """What makes two requests the same: method, path, query (less the key) and the JSON body."""
+    query = sorted(
+        (k, v) for k, v in QueryParams(scope["query_string"]).multi_items() if k != "apiKey"
+    )
+    try:
+        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body else b""
+    except orjson.JSONDecodeError:
+        canonical = body
+    digest = hashlib.sha256()
+    for part in (scope["method"], scope["path"], orjson.dumps(query).decode()):
+        digest.update(part.encode() + b"\0")
+    digest.update(canonical)
+    return digest.hexdigest()
+
+
+class Idempotency:
+    """ASGI middleware; it sits inside the body limit, so bodies here are bounded."""
+
+    def __init__(self, app: ASGIApp, *, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self._last_sweep = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        key = headers.get("idempotency-key") if headers is not None else None
+        if key is None or scope["method"] not in _METHODS or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        assert headers is not None
+        try:
+            await self._idempotent(scope, receive, send, headers, key)
+        except AppError as error:
+            await JSON(error.body(), status_code=error.status_code, headers=error.headers)(
+                scope, receive, send
+            )
+
+    async def _idempotent(
+        self, scope: Scope, receive: Receive, send: Send, headers: Headers, key: str
+    ) -> None:
+        if not 1 <= len(key) <= 255:
+            raise ValidationFailed.field("Idempotency-Key", "must be 1 to 255 characters")
+        try:
+            with db.read(self.engine) as conn:
+                account_id = authenticate(
+                    conn, presented_key(headers, QueryParams(scope["query_string"]))
+                ).account_id
+        except AppError:
+            await self.app(scope, receive, send)  # let the API answer 401 its own way
+            return
+        body = await _read_body(receive)
+        request = fingerprint(scope, body)
+        now = utcnow()
+        with db.write(self.engine) as conn:
+            record = None
+            if not repository.claim(conn, account_id, key, request, now):
+                record = repository.get(conn, account_id, key)
+                assert record is not None
+                stale = record.created_at < now - KEEP_FOR or (
+                    record.status is None and record.created_at < now - ABANDONED_AFTER
+                )
+                if stale:
+                    repository.reclaim(conn, account_id, key, request, now)
+                    record = None
+        if record is None:  # ours to run
+            await self._run_and_store(scope, body, send, account_id, key)
+            self._sweep()
+        elif record.fingerprint != request:
+            raise IdempotencyConflict()
+        elif record.status is None:
+            raise IdempotencyInProgress(headers={"Retry-After": "1"})
+        else:
+            replay = Response(
+                record.body,
+                status_code=record.status,
+                media_type=JSON.media_type,
+                headers={"Idempotent-Replayed": "true"},
+            )
+            await replay(scope, receive, send)
+
+    async def _run_and_store(
+        self, scope: Scope, body: bytes, send: Send, account_id: str, key: str
+    ) -> None:
+        status = 500
+        chunks: list[bytes] = []
+
+        async def replay_body() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        finally:
+            with db.write(self.engine) as conn:
+                if status < 500:
+                    repository.store(conn, account_id, key, status, b"".join(chunks))
+                else:
+                    repository.release(conn, account_id, key)
+
+    def _sweep(self) -> None:
+        """Now and then, forget records older than a day."""
+        if time.monotonic() - self._last_sweep < _SWEEP_EVERY_SECONDS:
+            return
+        self._last_sweep = time.monotonic()
+        with db.write(self.engine) as conn:
+            forgotten = repository.sweep(conn, utcnow() - KEEP_FOR)
+        if forgotten:
+            log.info("forgot %d idempotency records older than a day", forgotten)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
