@@ -18,6 +18,7 @@ from contacthub.core.db import make_engine, read
 from contacthub.core.responses import JSON
 from contacthub.errors import AppError, MethodNotAllowed, NotFound, ValidationFailed
 from contacthub.idempotency.middleware import Idempotency
+from contacthub.metrics import Metrics, metrics
 from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders
 from contacthub.ratelimit import RateLimit, make_buckets
 
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     # Each add wraps the ones before it, so this reads from the inside out. From the outside:
-    # access log (sees every answer) → security headers (on every answer, 429 and 413 too) →
+    # access log (sees every answer) → metrics → security headers (on every answer, 429 and 413 too) →
     # CORS → rate limit → body limit and JSON → idempotent replays → the routes.
     app.add_middleware(Idempotency, engine=app.state.engine)
     app.add_middleware(RequestBody, max_bytes=settings.max_body_bytes)
@@ -72,6 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
     app.add_middleware(SecurityHeaders)
+    if settings.metrics:
+        app.add_middleware(Metrics)
+        app.add_route("/metrics", metrics, include_in_schema=False)
     if settings.access_log:
         app.add_middleware(AccessLog)
     return app

@@ -33,11 +33,9 @@ class RequestBody:
             await self.app(scope, receive, send)
             return
         too_large = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
-        scope = {
-            **scope,
-            "headers": [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-            + [(b"content-type", b"application/json")],
-        }
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [
+            (b"content-type", b"application/json")
+        ]
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await JSON(too_large.body(), status_code=413)(scope, receive, send)

@@ -70,7 +70,13 @@ async def find_contact(
 ) -> JSON:
     """Find a contact by phone number and/or email (both given: it must match both)."""
     if phone_number is None and email is None:
-        raise BadRequest("Give phoneNumber or email (or both) to find a contact")
+        raise BadRequest(
+            "Give phoneNumber or email (or both) to find a contact",
+            details=[
+                {"field": "phoneNumber", "message": "give this, email, or both"},
+                {"field": "email", "message": "give this, phoneNumber, or both"},
+            ],
+        )
     contact = service.find_contact(
         conn,
         principal.account_id,
