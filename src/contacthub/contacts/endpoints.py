@@ -152,9 +152,11 @@ async def search_contacts(
 
 
 @router.post("/lists", response_model=Done, responses=error_responses(400, 401, 403))
-async def add_to_list(principal: CurrentPrincipal, conn: WriteConn, body: Membership) -> JSON:
+async def add_to_list(
+    principal: CurrentPrincipal, conn: WriteConn, body: Annotated[Membership | None, Body()] = None
+) -> JSON:
     """Add a contact to a list (adding again is a success)."""
-    name = lists_service.add_contact(conn, principal.account_id, body)
+    name = lists_service.add_contact(conn, principal.account_id, body or Membership())
     return JSON({"success": True, "message": f"Contact successfully added to list {name}"})
 
 

@@ -18,7 +18,9 @@ def name_key(name: str) -> str:
 
 def ensure(conn: Connection, account_id: str, names: list[str], when: datetime) -> dict[str, str]:
     """Make sure a tag exists for each name (first spelling wins); name_key → tag id."""
-    keys = {name_key(name): name for name in names}
+    keys: dict[str, str] = {}
+    for name in names:
+        keys.setdefault(name_key(name), name)  # the first spelling wins
     insert_ignoring_duplicates(
         conn,
         Tag,
