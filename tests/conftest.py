@@ -72,6 +72,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
     yield app
     app.state.engine.dispose()
+    app.state.lookup_engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -11,15 +11,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from contacthub.api import v1
 from contacthub.config import Settings, get_settings
-from contacthub.core.db import make_engine, read
+from contacthub.contacts.lookup import PhoneLookup
+from contacthub.core.db import make_autocommit_engine, make_engine, read
 from contacthub.core.responses import JSON
+from contacthub.core.schemas import ErrorOut
 from contacthub.errors import AppError, MethodNotAllowed, NotFound, ValidationFailed
 from contacthub.idempotency.middleware import Idempotency
 from contacthub.metrics import Metrics, metrics
-from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders
+from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders, Unexpected
 from contacthub.ratelimit import RateLimit, make_buckets
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.lookup_engine = make_autocommit_engine(settings.database_url)
 
     app.include_router(v1)
     _add_operations(app)
@@ -57,7 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each add wraps the ones before it, so this reads from the inside out. From the outside:
     # access log (sees every answer) → metrics → security headers (on every answer, 429 and 413 too) →
-    # CORS → rate limit → body limit and JSON → idempotent replays → the routes.
+    # unexpected exceptions to 500 → CORS → rate limit → body limit and JSON → idempotent replays →
+    # the phone lookup's hot path (contacts/lookup.py) → the routes.
+    app.add_middleware(PhoneLookup, engine=app.state.lookup_engine)
     app.add_middleware(Idempotency, engine=app.state.engine)
     app.add_middleware(RequestBody, max_bytes=settings.max_body_bytes)
     if settings.rate_limit > 0:
@@ -72,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
+    app.add_middleware(Unexpected)
     app.add_middleware(SecurityHeaders)
     if settings.metrics:
         app.add_middleware(Metrics)
@@ -87,6 +94,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if getattr(app.state, "buckets", None) is not None:
         await app.state.buckets.aclose()
     app.state.engine.dispose()
+    app.state.lookup_engine.dispose()
 
 
 def _add_operations(app: FastAPI) -> None:
@@ -95,7 +103,11 @@ def _add_operations(app: FastAPI) -> None:
         """The process is up."""
         return JSON({"status": "ok"})
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        responses={503: {"model": ErrorOut, "description": "The database does not answer"}},
+    )
     async def readyz(request: Request) -> JSON:
         """The database answers."""
         try:
@@ -161,18 +173,27 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             error = NotFound(f"No route matches {request.method} {request.url.path}")
         elif exc.status_code == 405:
-            error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+            allowed = _allowed_methods(request)
+            error = MethodNotAllowed(
+                f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
+                headers={"Allow": ", ".join(allowed)},
+            )
         else:
             error = AppError(str(exc.detail))
             return JSON({**error.body(), "error": "http_error"}, status_code=exc.status_code)
-        return JSON(
-            error.body(), status_code=error.status_code, headers=getattr(exc, "headers", None)
-        )
+        return JSON(error.body(), status_code=error.status_code, headers=error.headers)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSON:
-        log.exception("unexpected failure on %s %s", request.method, request.url.path)
-        return JSON(AppError().body(), status_code=500)
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on the request's path (Starlette's 405 names only one)."""
+    return [
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

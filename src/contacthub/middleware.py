@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: access log (keys redacted), body size limit, security headers.
+"""Pure ASGI middleware: access log (keys redacted), body limit, 500s, security headers.
 
 Pure ASGI rather than BaseHTTPMiddleware: no extra task per request, bodies stream through.
 """
@@ -6,22 +6,26 @@ Pure ASGI rather than BaseHTTPMiddleware: no extra task per request, bodies stre
 import logging
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contacthub.core.responses import JSON
 from contacthub.core.security import redact
-from contacthub.errors import PayloadTooLarge
+from contacthub.errors import AppError, PayloadTooLarge, ValidationFailed
 
+log = logging.getLogger(__name__)
 access_log = logging.getLogger("contacthub.access")
 
 
 class RequestBody:
-    """Bodies are JSON and bounded.
+    """Bodies are JSON and bounded; paths and queries carry no NUL.
 
-    Every body is read as JSON whatever its Content-Type (``curl -d`` sends a form type), and a
-    body over ``max_bytes`` is refused with 413, whether or not Content-Length is sent.
+    Every body is read as JSON whatever its Content-Type (``curl -d`` sends a form type). The body
+    is read here, up to ``max_bytes``: one over that is refused with 413, whether or not
+    Content-Length announced it (a chunked body is counted as it arrives). A NUL character in the
+    path or the query is refused with 400: no identifier, name or filter can contain one.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -32,26 +36,83 @@ class RequestBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
+        if "\x00" in scope["path"] or "\x00" in unquote(
+            scope.get("query_string", b"").decode("latin-1")
+        ):
+            error = ValidationFailed(
+                "Invalid request: the URL contains a NUL character (%00)",
+                details=[{"field": "url", "message": "may not contain a NUL character"}],
+            )
+            await JSON(error.body(), status_code=400)(scope, receive, send)
+            return
         scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [
             (b"content-type", b"application/json")
         ]
+        too_large = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await JSON(too_large.body(), status_code=413)(scope, receive, send)
                 return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        body = bytearray()
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise too_large
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away before it finished sending
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await JSON(too_large.body(), status_code=413)(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        pending: Message | None = {"type": "http.request", "body": bytes(body), "more_body": False}
 
-        await self.app(scope, limited, send)
+        async def replay() -> Message:
+            nonlocal pending
+            if pending is not None:
+                message, pending = pending, None
+                return message
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class Unexpected:
+    """An unexpected exception becomes a 500 in the error envelope, and the connection lives on.
+
+    Starlette's own last-resort handler answers and then re-raises, which makes the server drop a
+    keep-alive connection; this one answers inside the middleware stack, so the security headers
+    and the access log see the 500 too. An exception after the answer has started is re-raised:
+    there is nothing left to answer with.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except AppError as exc:  # raised by a middleware, outside the routes' handlers
+            if started:
+                raise
+            await JSON(exc.body(), status_code=exc.status_code, headers=exc.headers)(
+                scope, receive, send
+            )
+        except Exception:
+            if started:
+                raise
+            log.exception("unexpected failure on %s %s", scope["method"], scope["path"])
+            await JSON(AppError().body(), status_code=500)(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -34,11 +34,14 @@ class SearchFilters:
     updated_since: datetime | None = None
 
 
-def get(conn: Connection, account_id: str, contact_id: str) -> Record | None:
-    """One contact."""
-    return conn.execute(
-        select(Contact).where(Contact.account_id == account_id, Contact.id == contact_id)
-    ).first()
+def get(
+    conn: Connection, account_id: str, contact_id: str, *, for_update: bool = False
+) -> Record | None:
+    """One contact; with ``for_update``, locked until the transaction ends (see ``lock``)."""
+    statement = select(Contact).where(Contact.account_id == account_id, Contact.id == contact_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return conn.execute(statement).first()
 
 
 def find(
@@ -195,13 +198,18 @@ _LOOKUP_COLUMNS = {
 }
 
 
-def find_by(conn: Connection, account_id: str, identifier: str, value: str) -> Record | None:
+def find_by(
+    conn: Connection, account_id: str, identifier: str, value: str, *, for_update: bool = False
+) -> Record | None:
     """The contact with this identifier (wire name); for email, the oldest with it."""
     if identifier == "email":
         value = value.casefold()
-    return conn.execute(
+    statement = (
         select(Contact)
         .where(Contact.account_id == account_id, _LOOKUP_COLUMNS[identifier] == value)
         .order_by(Contact.id)
         .limit(1)
-    ).first()
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return conn.execute(statement).first()

@@ -41,9 +41,14 @@ def many_out(conn: Connection, account_id: str, rows: list[Record]) -> list[dict
     return [contact_out(row, tags=tags[row.id], list_ids=lists[row.id], now=now) for row in rows]
 
 
-def require(conn: Connection, account_id: str, contact_id: str) -> Record:
-    """The contact, or 404 (another account's contact is as absent as a nonexistent one)."""
-    row = repository.get(conn, account_id, contact_id)
+def require(conn: Connection, account_id: str, contact_id: str, *, lock: bool = False) -> Record:
+    """The contact, or 404 (another account's contact is as absent as a nonexistent one).
+
+    Every write that changes a contact or its tags and lists locks the contact row first
+    (``lock``), so that two such writes on one contact queue up instead of deadlocking on
+    PostgreSQL. SQLite needs no row lock: it has one writer at a time.
+    """
+    row = repository.get(conn, account_id, contact_id, for_update=lock)
     if row is None:
         raise NotFound(CONTACT_NOT_FOUND)
     return row
@@ -179,7 +184,7 @@ def update_contact(
     conn: Connection, account_id: str, contact_id: str, body: ContactUpdate
 ) -> dict[str, Any]:
     """Change the fields the body sends; the others keep their value. The updated contact."""
-    _apply(conn, account_id, require(conn, account_id, contact_id), body)
+    _apply(conn, account_id, require(conn, account_id, contact_id, lock=True), body)
     return get_contact(conn, account_id, contact_id)
 
 
@@ -207,7 +212,7 @@ def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> di
     # Two rounds at most: if a concurrent request creates the contact between our lookup and
     # our insert, the insert yields and the second round finds and updates it.
     for _ in range(2):
-        row = repository.find_by(conn, account_id, matched_by, sent[matched_by])
+        row = repository.find_by(conn, account_id, matched_by, sent[matched_by], for_update=True)
         if row is not None:
             _apply(conn, account_id, row, body)
             _add_lists_and_tags(conn, account_id, row.id, list_ids, body)
@@ -274,7 +279,7 @@ def attach_tags(
 ) -> None:
     """Put tags on a contact by name, creating the tags that do not exist yet."""
     if check:
-        require(conn, account_id, contact_id)
+        require(conn, account_id, contact_id, lock=True)
     now = utcnow()
     names = [ref if isinstance(ref, str) else ref.name for ref in refs]
     ids = tags_repository.ensure(conn, account_id, names, now)
@@ -290,7 +295,7 @@ def attach_tags(
 
 def detach_tag(conn: Connection, account_id: str, contact_id: str, name: str) -> None:
     """Take a tag off a contact (a tag it does not carry is not an error)."""
-    require(conn, account_id, contact_id)
+    require(conn, account_id, contact_id, lock=True)
     if tags_repository.detach(conn, account_id, contact_id, name):
         repository.touch(conn, account_id, [contact_id], utcnow())
 

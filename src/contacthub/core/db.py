@@ -35,6 +35,23 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     )
 
 
+def make_autocommit_engine(url: str) -> Engine:
+    """An engine whose connections run each statement as its own transaction, for lone reads.
+
+    No pre-ping either (it would cost a round trip per checkout): its one user, the phone lookup
+    (contacts/lookup.py), hands a failed query over to the regular route, which has both.
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url)  # the driver's own transactions are off there already
+    return create_engine(
+        url,
+        pool_size=2,
+        max_overflow=2,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 5},
+    )
+
+
 def _sqlite_engine(url: str) -> Engine:
     # The driver's own transaction handling is switched off (isolation_level=None) so that the
     # BEGIN we emit is the real one: savepoints then nest properly and writers can BEGIN IMMEDIATE.

@@ -5,7 +5,10 @@ from functools import lru_cache
 
 import phonenumbers
 
-_SEPARATORS = re.compile(r"[\s\-.()/]")
+# Blanks people type or paste (no-break spaces come from formatted numbers), and punctuation.
+# Not ``\s``: it also matches control characters such as \x1c, which are not separators.
+_BLANKS = " \t\r\n\u00a0\u2007\u202f"
+_SEPARATORS = re.compile(f"[{_BLANKS}\\-.()/]")
 _SHAPE = re.compile(r"\+?[0-9]{2,17}")
 
 
@@ -20,7 +23,7 @@ def to_e164(raw: str) -> str:
     Accepts spaces, dashes, dots, slashes and parentheses. The number must be valid for its
     country by libphonenumber's metadata, so ``+1234567890`` (the seed's placeholder) is refused.
     """
-    text = _SEPARATORS.sub("", raw.strip())
+    text = _SEPARATORS.sub("", raw.strip(_BLANKS))
     if text.startswith("00"):
         text = "+" + text[2:]
     if not _SHAPE.fullmatch(text):

@@ -23,9 +23,33 @@ Text = Annotated[str, StringConstraints(max_length=10_000)]
 
 
 def _bounded_object(value: dict[str, Any]) -> dict[str, Any]:
-    if len(orjson.dumps(value)) > MAX_JSON_OBJECT_BYTES:
+    try:
+        size = len(orjson.dumps(value))
+    except TypeError:  # an integer beyond 64 bits, which no database column or client keeps exact
+        raise ValueError("holds an integer too large to store (more than 64 bits)") from None
+    if size > MAX_JSON_OBJECT_BYTES:
         raise ValueError(f"must be at most {MAX_JSON_OBJECT_BYTES // 1024} KiB as JSON")
     return value
+
+
+def _nul_at(value: Any, where: str) -> str | None:
+    """Where in a JSON value a string (or key) holds a NUL character, if anywhere."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{where}.{key}" if where else str(key)
+            if "\x00" in str(key):
+                return here
+            found = _nul_at(item, here)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_at(item, f"{where}.{index}" if where else str(index))
+            if found:
+                return found
+    return None
 
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_object)]
@@ -42,6 +66,10 @@ class WireModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _map_aliases(cls, data: Any) -> Any:
+        # NUL is refused everywhere: PostgreSQL cannot store it in text, and no name needs it.
+        where = _nul_at(data, "")
+        if where is not None:
+            raise ValidationFailed.field(where or "body", "may not contain a NUL character")
         if not isinstance(data, dict) or not cls.accepted_aliases:
             return data
         data = dict(data)

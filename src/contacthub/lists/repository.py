@@ -135,18 +135,23 @@ def list_ids_of(conn: Connection, account_id: str, contact_ids: list[str]) -> di
     return result
 
 
-def existing_contact_ids(conn: Connection, account_id: str, contact_ids: list[str]) -> set[str]:
-    """Those of ``contact_ids`` that are contacts of this account."""
+def existing_contact_ids(
+    conn: Connection, account_id: str, contact_ids: list[str], *, for_update: bool = False
+) -> set[str]:
+    """Those of ``contact_ids`` that are contacts of this account.
+
+    With ``for_update`` the rows are locked in id order, so that two bulk calls over the same
+    contacts queue up instead of deadlocking.
+    """
     found: set[str] = set()
-    for start in range(0, len(contact_ids), 10_000):
-        found.update(
-            conn.scalars(
-                select(Contact.id).where(
-                    Contact.account_id == account_id,
-                    Contact.id.in_(contact_ids[start : start + 10_000]),
-                )
-            )
+    ordered = sorted(contact_ids) if for_update else contact_ids
+    for start in range(0, len(ordered), 10_000):
+        statement = select(Contact.id).where(
+            Contact.account_id == account_id, Contact.id.in_(ordered[start : start + 10_000])
         )
+        if for_update:
+            statement = statement.order_by(Contact.id).with_for_update()
+        found.update(conn.scalars(statement))
     return found
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from contacthub.core.clock import to_wire
 from contacthub.core.wire import Identifier, Label, Text, WireModel
@@ -18,10 +18,17 @@ class ListCreate(WireModel):
 
 
 class ListUpdate(WireModel):
-    """Body of ``PATCH /v1/lists/{listId}``: only the fields sent change."""
+    """Body of ``PATCH /v1/lists/{listId}``: only the fields sent change; null clears the description."""
 
     name: Label | None = None
     description: Text | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name_not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class Membership(WireModel):

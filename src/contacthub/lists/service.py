@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from contacthub.contacts import repository as contacts_repository
+from contacthub.contacts.service import many_out
 from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
@@ -74,11 +75,7 @@ def update_list(
     """Rename a list or change its description."""
     _require(conn, account_id, list_id)
     values: dict[str, Any] = {}
-    if "name" in body.model_fields_set:
-        if body.name is None:
-            raise BadRequest(
-                "name may not be null", details=[{"field": "name", "message": "may not be null"}]
-            )
+    if body.name is not None:
         values.update(name=body.name, name_key=body.name.casefold())
     if "description" in body.model_fields_set:
         values["description"] = body.description
@@ -115,7 +112,9 @@ def _membership(conn: Connection, account_id: str, body: Membership) -> tuple[st
     assert body.contact_id is not None
     assert body.list_id is not None
     row = repository.get(conn, account_id, body.list_id)
-    if row is None or contacts_repository.get(conn, account_id, body.contact_id) is None:
+    # The contact row is locked first, as every write to a contact does (see contacts.service.require).
+    contact = contacts_repository.get(conn, account_id, body.contact_id, for_update=True)
+    if row is None or contact is None:
         raise PermissionDenied()
     return body.contact_id, body.list_id, row.name
 
@@ -147,7 +146,7 @@ def add_contacts(
     """Put up to 10,000 contacts on a list in a few set operations; what happened to each id."""
     _require(conn, account_id, list_id)
     ids = _unique(contact_ids)
-    existing = repository.existing_contact_ids(conn, account_id, ids)
+    existing = repository.existing_contact_ids(conn, account_id, ids, for_update=True)
     members = repository.member_ids(conn, account_id, list_id, list(existing))
     new = [cid for cid in ids if cid in existing and cid not in members]
     now = utcnow()
@@ -166,12 +165,9 @@ def remove_contacts(
     """Take up to 10,000 contacts off a list in a few set operations; what happened to each id."""
     _require(conn, account_id, list_id)
     ids = _unique(contact_ids)
-    existing = repository.existing_contact_ids(conn, account_id, ids)
-    members = [
-        cid
-        for cid in ids
-        if cid in repository.member_ids(conn, account_id, list_id, list(existing))
-    ]
+    existing = repository.existing_contact_ids(conn, account_id, ids, for_update=True)
+    on_list = repository.member_ids(conn, account_id, list_id, list(existing))
+    members = [cid for cid in ids if cid in on_list]
     removed = repository.remove_members(conn, account_id, list_id, members)
     contacts_repository.touch(conn, account_id, members, utcnow())
     return {
@@ -185,8 +181,6 @@ def list_contacts(
     conn: Connection, account_id: str, list_id: str, *, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the list's contacts, in the order they were created."""
-    from contacthub.contacts.service import many_out
-
     _require(conn, account_id, list_id)
     key = decode_cursor(cursor, 1)
     rows = repository.members_page(

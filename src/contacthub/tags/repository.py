@@ -33,7 +33,8 @@ def ensure(conn: Connection, account_id: str, names: list[str], when: datetime) 
                 "description": None,
                 "created_at": when,
             }
-            for key, name in keys.items()
+            # In name order, so that two requests creating the same tags cannot deadlock.
+            for key, name in sorted(keys.items())
         ],
     )
     rows = conn.execute(
