@@ -72,7 +72,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
     yield app
     app.state.engine.dispose()
-    app.state.lookup_engine.dispose()
+    app.state.driver_connections.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,7 @@ Pure ASGI rather than BaseHTTPMiddleware: no extra task per request, bodies stre
 import logging
 import time
 from typing import Any
-from urllib.parse import unquote
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contacthub.core.responses import JSON
@@ -36,9 +34,8 @@ class RequestBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if "\x00" in scope["path"] or "\x00" in unquote(
-            scope.get("query_string", b"").decode("latin-1")
-        ):
+        query = scope.get("query_string", b"")
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
             error = ValidationFailed(
                 "Invalid request: the URL contains a NUL character (%00)",
                 details=[{"field": "url", "message": "may not contain a NUL character"}],
@@ -48,11 +45,18 @@ class RequestBody:
         scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [
             (b"content-type", b"application/json")
         ]
-        too_large = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
+        has_body = False
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await JSON(too_large.body(), status_code=413)(scope, receive, send)
-                return
+            if name == b"content-length":
+                if value.isdigit() and int(value) > self.max_bytes:
+                    await self._too_large(scope, receive, send)
+                    return
+                has_body = value != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:  # HTTP/1.1: no Content-Length and no Transfer-Encoding is no body
+            await self.app(scope, receive, send)
+            return
         body = bytearray()
         while True:
             message = await receive()
@@ -60,7 +64,7 @@ class RequestBody:
                 return  # the client went away before it finished sending
             body += message.get("body", b"")
             if len(body) > self.max_bytes:
-                await JSON(too_large.body(), status_code=413)(scope, receive, send)
+                await self._too_large(scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -74,6 +78,10 @@ class RequestBody:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
+        await JSON(error.body(), status_code=413)(scope, receive, send)
 
 
 class Unexpected:
@@ -115,6 +123,10 @@ class Unexpected:
             await JSON(AppError().body(), status_code=500)(scope, receive, send)
 
 
+_HEADERS = [(b"x-content-type-options", b"nosniff")]
+_API_HEADERS = [*_HEADERS, (b"cache-control", b"no-store")]
+
+
 class SecurityHeaders:
     """``X-Content-Type-Options: nosniff`` everywhere; API answers are never cached."""
 
@@ -126,12 +138,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        added = _API_HEADERS if scope["path"].startswith("/v1/") else _HEADERS
+        names = {name for name, _ in added}
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                if scope["path"].startswith("/v1/"):
-                    headers["Cache-Control"] = "no-store"
+                # Raw header tuples: Starlette's MutableHeaders costs more than the rest of this.
+                kept = [item for item in message.get("headers", ()) if item[0] not in names]
+                message["headers"] = kept + added
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -94,6 +94,21 @@ def test_the_key_in_the_query_and_without_the_plus_is_hot_too(
     assert response.json()["contactId"] == contact_id
 
 
+@pytest.mark.parametrize("written", ["%2B14155550142", "%2b14155550142", "+14155550142"])
+def test_the_number_as_a_raw_query_is_hot(
+    warm_api: TestClient, engine: Engine, written: str
+) -> None:
+    # A bare "+" in a query is a space, which the regular route strips: the same number.
+    contact_id = create_contact(warm_api, phoneNumber=NUMBER)
+
+    with statements(engine) as hot:
+        response = warm_api.get(f"/v1/contacts?phoneNumber={written}")
+
+    assert hot == []
+    assert response.status_code == 200
+    assert response.json()["contactId"] == contact_id
+
+
 def test_a_revoked_key_is_refused_on_the_next_request(
     warm_api: TestClient, account: Account, engine: Engine
 ) -> None:
@@ -131,24 +146,22 @@ def test_an_invalid_number_of_e164_shape_is_refused_as_the_route_refuses_it(
     assert "not a valid phone number" in response.json()["message"]
 
 
-def test_a_failing_hot_query_hands_the_request_to_the_route(
+def test_a_failing_driver_connection_hands_the_request_to_sqlalchemy(
     warm_api: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Both the hot path and the key check read on driver connections; if those fail (a dropped
+    # PostgreSQL connection, say), the request is answered through SQLAlchemy all the same.
     contact_id = create_contact(warm_api, phoneNumber=NUMBER)
-    hot_path = _phone_lookup(app)
-    monkeypatch.setattr(hot_path.key_and_contact, "sql", "SELECT no_such_column FROM api_keys")
+    connections = app.state.driver_connections
+    failures = []
 
+    def failing(*args: Any, **kwargs: Any) -> None:
+        failures.append(args)
+        raise connections.errors[-1]("connection lost")
+
+    monkeypatch.setattr(connections, "fetch", failing)
     response = lookup(warm_api, NUMBER)
 
     assert response.status_code == 200
     assert response.json()["contactId"] == contact_id
-
-
-def _phone_lookup(app: FastAPI) -> Any:
-    """The PhoneLookup instance in the app's middleware stack."""
-    layer: Any = app.middleware_stack
-    while layer is not None:
-        if type(layer).__name__ == "PhoneLookup":
-            return layer
-        layer = getattr(layer, "app", None)
-    raise AssertionError("no PhoneLookup in the middleware stack")
+    assert len(failures) == 2  # the hot path's query, then the key check's

@@ -1,9 +1,10 @@
 """Queries on accounts and API keys."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from contacthub.core.db import Record
 from contacthub.models import Account, ApiKey
@@ -54,13 +55,17 @@ def insert_key(
     )
 
 
-def find_live_key(conn: Connection, key_hash: str) -> Record | None:
-    """The unrevoked key with this hash: (account_id, key id, read_only, last_used_at)."""
-    return conn.execute(
-        select(ApiKey.account_id, ApiKey.id, ApiKey.read_only, ApiKey.last_used_at).where(
-            ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
-        )
-    ).first()
+# The unrevoked key with a hash: account_id, id, read_only, last_used_at. One statement, shared by
+# the SQLAlchemy path and the driver path (DriverConnections.fetch) of the auth dependency.
+LIVE_KEY = select(ApiKey.account_id, ApiKey.id, ApiKey.read_only, ApiKey.last_used_at).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
+)
+
+
+def find_live_key(conn: Connection, key_hash: str) -> Mapping[str, Any] | None:
+    """The unrevoked key with this hash (see ``LIVE_KEY``)."""
+    row = conn.execute(LIVE_KEY, {"key_hash": key_hash}).first()
+    return None if row is None else dict(row._mapping)
 
 
 def touch_key(conn: Connection, account_id: str, key_id: str, when: datetime) -> None:

@@ -1,5 +1,6 @@
 """Accounts and keys: creating, listing, revoking, rotating, and authenticating a request's key."""
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,12 @@ class Principal:
 
     def use_is_due(self, now: datetime) -> bool:
         """Whether the key's last_used_at is old enough to be written again."""
-        return self.last_used_at is None or now - self.last_used_at > _TOUCH_EVERY
+        return self.use_is_due_at(self.last_used_at, now)
+
+    @staticmethod
+    def use_is_due_at(last_used_at: datetime | None, now: datetime) -> bool:
+        """Whether a key last used then should have its use written again now."""
+        return last_used_at is None or now - last_used_at > _TOUCH_EVERY
 
 
 def create_account(conn: Connection, name: str) -> str:
@@ -94,6 +100,13 @@ def rotate_keys(conn: Connection, account: str) -> str:
 
 def authenticate(conn: Connection, key: str | None) -> Principal:
     """The principal a key stands for, or 401."""
+    return principal_for(key, lambda key_hash: repository.find_live_key(conn, key_hash))
+
+
+def principal_for(
+    key: str | None, find_live_key: Callable[[str], Mapping[str, Any] | None]
+) -> Principal:
+    """The principal a key stands for, found by its hash with ``find_live_key``, or 401."""
     if not key:
         raise Unauthorized(
             "Missing API key: send it as the apiKey query parameter, "
@@ -101,14 +114,14 @@ def authenticate(conn: Connection, key: str | None) -> Principal:
         )
     if not security.looks_like_key(key):
         raise Unauthorized()
-    row = repository.find_live_key(conn, security.hash_key(key))
+    row = find_live_key(security.hash_key(key))
     if row is None:
         raise Unauthorized()
     return Principal(
-        account_id=row.account_id,
-        key_id=row.id,
-        read_only=row.read_only,
-        last_used_at=row.last_used_at,
+        account_id=row["account_id"],
+        key_id=row["id"],
+        read_only=row["read_only"],
+        last_used_at=row["last_used_at"],
     )
 
 

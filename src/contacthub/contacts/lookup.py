@@ -1,7 +1,7 @@
 """The hot path: ``GET /v1/contacts?phoneNumber=…``, answered in front of the router.
 
 A chat platform asks "who is this?" on every inbound message, so this one request gets a lean
-route: plain ASGI, two prepared SQL statements on the driver's own connection, no per-request
+route: plain ASGI, two SQL statements compiled once and run on the driver's own connection, no per-request
 dependency graph, ORM or SQLAlchemy ``Result``. The first statement checks the key and finds the
 contact at once (so a revoked key is refused on the next request: nothing is cached); the second
 reads the contact's tags and lists. Each statement sees the latest committed state, as a read
@@ -22,26 +22,23 @@ import logging
 import re
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
+import orjson
 from sqlalchemy import (
-    CompoundSelect,
-    Dialect,
-    Engine,
     Integer,
-    Select,
     String,
     bindparam,
     literal_column,
     select,
     union_all,
 )
-from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contacthub.accounts.service import Principal
 from contacthub.contacts.schemas import contact_out
 from contacthub.core.clock import utcnow
+from contacthub.core.db import DriverConnections, Selectable
 from contacthub.core.responses import JSON
 from contacthub.core.security import hash_key, looks_like_key, presented_key
 from contacthub.models import ApiKey, Contact, ContactTag, ListMembership, Tag
@@ -49,35 +46,37 @@ from contacthub.models import ApiKey, Contact, ContactTag, ListMembership, Tag
 log = logging.getLogger(__name__)
 
 PATH = "/v1/contacts"
-_E164_DIGITS = re.compile(r"\+?([1-9][0-9]{6,14})")
+# On the query as sent, not yet decoded: "%2B" is a "+", and a bare "+" a space, which the regular
+# route strips, so digits alone mean the same number.
+_E164_DIGITS = re.compile(r"(?:%2[Bb]|\+)?([1-9][0-9]{6,14})")
 _QUERY_NAMES = frozenset({"phoneNumber", "apiKey"})
 
 
 class PhoneLookup:
     """ASGI middleware, innermost: answers the ordinary phone lookup, passes on everything else."""
 
-    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+    def __init__(self, app: ASGIApp, connections: DriverConnections) -> None:
         self.app = app
-        self.engine = engine
-        self.driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-        self.key_and_contact, self.tags_and_lists = _statements(engine.dialect)
+        self.connections = connections
+        self.key_and_contact, self.tags_and_lists = _statements()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET":
             found = self._lookup(scope)
             if found is not None:
                 scope["route"] = _Route  # for the metrics' route label
-                await JSON(found)(scope, receive, send)
+                body = orjson.dumps(found)
+                headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
 
     def _lookup(self, scope: Scope) -> dict[str, Any] | None:
         """The answer to an ordinary lookup, or None for the regular route to answer."""
-        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        names = [name for name, _ in query]
-        if len(set(names)) != len(names) or not set(names) <= _QUERY_NAMES:
+        params = _plain_query(scope["query_string"])
+        if params is None:
             return None
-        params = dict(query)
         phone = _E164_DIGITS.fullmatch(params.get("phoneNumber", ""))
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:  # the first of repeated headers, as Starlette's get
@@ -87,41 +86,43 @@ class PhoneLookup:
             return None
         try:
             return self._query(key, "+" + phone.group(1))
-        except (DBAPIError, self.driver_error):
+        except self.connections.errors:
             log.warning("the phone lookup's query failed; the regular route answers instead")
             return None
 
     def _query(self, key: str, phone: str) -> dict[str, Any] | None:
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            rows = self.key_and_contact.rows(cursor, key_hash=hash_key(key), phone=phone)
-            if not rows or rows[0]["id"] is None:
-                return None  # no such key (401) or no such contact (404): the route says which
-            found = rows[0]
-            principal = Principal(
-                account_id=found["account_id"],
-                key_id=found["key_id"],
-                read_only=False,
-                last_used_at=found["key_last_used_at"],
-            )
-            now = utcnow()
-            if principal.use_is_due(now):
-                return None  # the regular route records the key's use
-            tags: list[str] = []
-            list_ids: list[str] = []
-            for row in self.tags_and_lists.rows(
-                cursor, account_id=found["account_id"], contact_id=found["id"]
-            ):
-                (tags if row["kind"] == 0 else list_ids).append(row["value"])
-            cursor.close()
-        except BaseException:
-            connection.invalidate()
-            raise
-        finally:
-            connection.close()
+        fetch = self.connections.fetch
+        rows = fetch(self.key_and_contact, key_hash=hash_key(key), phone=phone)
+        if not rows or rows[0]["id"] is None:
+            return None  # no such key (401) or no such contact (404): the route says which
+        found = rows[0]
+        now = utcnow()
+        if Principal.use_is_due_at(found["key_last_used_at"], now):
+            return None  # the regular route records the key's use
+        tags: list[str] = []
+        list_ids: list[str] = []
+        for row in fetch(
+            self.tags_and_lists, account_id=found["account_id"], contact_id=found["id"]
+        ):
+            (tags if row["kind"] == 0 else list_ids).append(row["value"])
         contact = contact_out(SimpleNamespace(**found), tags=tags, list_ids=list_ids, now=now)
         return {"success": True, "contactId": contact["id"], "contact": contact}
+
+
+def _plain_query(raw: bytes) -> dict[str, str] | None:
+    """``phoneNumber`` (as sent) and maybe ``apiKey`` (decoded), each once; None for any other."""
+    params: dict[str, str] = {}
+    for part in raw.decode("latin-1").split("&"):
+        name, _, value = part.partition("=")
+        if name not in _QUERY_NAMES or name in params:
+            return None
+        if name == "apiKey" and ("%" in value or "+" in value):
+            value = unquote_plus(value)
+        params[name] = value
+    return params
+
+
+_HEADERS = [(b"content-type", JSON.media_type.encode())]
 
 
 class _Route:
@@ -130,40 +131,7 @@ class _Route:
     path = PATH
 
 
-class _Prepared:
-    """A statement compiled once for one dialect, run on a raw DBAPI cursor.
-
-    Rows come back through SQLAlchemy's own per-column result processors (JSON, booleans and
-    datetimes on SQLite, UTC on both), so values are exactly what the regular route reads.
-    """
-
-    def __init__(
-        self,
-        statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]],
-        dialect: Dialect,
-    ) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        self.order = compiled.positiontup if compiled.positional else None
-        self.names = [str(column.key) for column in statement.selected_columns]
-        self.processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
-        ]
-
-    def rows(self, cursor: Any, **params: Any) -> list[dict[str, Any]]:
-        bound = params if self.order is None else [params[name] for name in self.order]
-        cursor.execute(self.sql, bound)
-        return [
-            {
-                name: value if process is None else process(value)
-                for name, process, value in zip(self.names, self.processors, raw, strict=True)
-            }
-            for raw in cursor.fetchall()
-        ]
-
-
-def _statements(dialect: Dialect) -> tuple[_Prepared, _Prepared]:
+def _statements() -> tuple[Selectable, Selectable]:
     """The key with the contact of a phone number; a contact's tags and lists, in API order."""
     key_and_contact = (
         select(
@@ -204,4 +172,4 @@ def _statements(dialect: Dialect) -> tuple[_Prepared, _Prepared]:
     )
     # Tags by name_key and lists by id: the order the regular route gives them in.
     tags_and_lists = union_all(tags, lists).order_by("kind", "sort_key")
-    return _Prepared(key_and_contact, dialect), _Prepared(tags_and_lists, dialect)
+    return key_and_contact, tags_and_lists

@@ -17,9 +17,10 @@ def to_wire(value: datetime | None) -> str | None:
     """``2026-11-26T10:00:00.000Z``."""
     if value is None:
         return None
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    # isoformat is C and about a third faster than strftime; this runs twice per contact shown.
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_wire(text: str) -> datetime:

@@ -72,12 +72,14 @@ class Idempotency:
         self._last_sweep = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers(scope=scope) if scope["type"] == "http" else None
-        key = headers.get("idempotency-key") if headers is not None else None
-        if key is None or scope["method"] not in _METHODS or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or scope["method"] not in _METHODS:
             await self.app(scope, receive, send)
             return
-        assert headers is not None
+        headers = Headers(scope=scope)
+        key = headers.get("idempotency-key")
+        if key is None or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
         try:
             await self._idempotent(scope, receive, send, headers, key)
         except AppError as error:
