@@ -13,6 +13,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from contacthub.accounts.auth import SECURITY_SCHEMES
 from contacthub.api import v1
 from contacthub.config import Settings, get_settings
 from contacthub.contacts.lookup import PhoneLookup
@@ -206,9 +207,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    for path in schema["paths"].values():
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for route, path in schema["paths"].items():
         for operation in path.values():
             operation.get("responses", {}).pop("422", None)
+            if route.startswith("/v1/"):
+                operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
     for name in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(name, None)
     app.openapi_schema = schema

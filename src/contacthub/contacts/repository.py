@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, exists, func, or_, select, tuple_, update
 
 from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.models import Contact, ContactTag, ListMembership, Tag
@@ -38,10 +38,15 @@ def get(
     conn: Connection, account_id: str, contact_id: str, *, for_update: bool = False
 ) -> Record | None:
     """One contact; with ``for_update``, locked until the transaction ends (see ``lock``)."""
-    statement = select(Contact).where(Contact.account_id == account_id, Contact.id == contact_id)
-    if for_update:
-        statement = statement.with_for_update()
-    return conn.execute(statement).first()
+    statement = _GET_FOR_UPDATE if for_update else _GET
+    return conn.execute(statement, {"account_id": account_id, "id": contact_id}).first()
+
+
+# Built once, run with parameters: see messages.repository._page.
+_GET = select(Contact).where(
+    Contact.account_id == bindparam("account_id"), Contact.id == bindparam("id")
+)
+_GET_FOR_UPDATE = _GET.with_for_update()
 
 
 def find(

@@ -1,6 +1,7 @@
 """Time: one clock, one wire format (ISO 8601, UTC, milliseconds, ``Z``)."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -45,3 +46,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        # SQLite keeps times as ISO 8601 text; fromisoformat (C) reads it several times faster
+        # than SQLAlchemy's regular-expression parser, and a page of 50 messages reads 50.
+        def process(value: str | None) -> datetime | None:
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return process

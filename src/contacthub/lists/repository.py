@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.models import Contact, ContactList, ListMembership
@@ -120,16 +120,23 @@ def member_ids(conn: Connection, account_id: str, list_id: str, contact_ids: lis
     return found
 
 
+# Built once, run with parameters (an expanding IN for the ids): see messages.repository._page.
+_LIST_IDS_OF = (
+    select(ListMembership.contact_id, ListMembership.list_id)
+    .where(
+        ListMembership.account_id == bindparam("account_id"),
+        ListMembership.contact_id.in_(bindparam("contact_ids", expanding=True)),
+    )
+    .order_by(ListMembership.list_id)
+)
+
+
 def list_ids_of(conn: Connection, account_id: str, contact_ids: list[str]) -> dict[str, list[str]]:
     """Each contact's list ids, in the order the lists were made."""
     result: dict[str, list[str]] = {contact_id: [] for contact_id in contact_ids}
     if not contact_ids:
         return result
-    rows = conn.execute(
-        select(ListMembership.contact_id, ListMembership.list_id)
-        .where(ListMembership.account_id == account_id, ListMembership.contact_id.in_(contact_ids))
-        .order_by(ListMembership.list_id)
-    )
+    rows = conn.execute(_LIST_IDS_OF, {"account_id": account_id, "contact_ids": contact_ids})
     for contact_id, list_id in rows:
         result[contact_id].append(list_id)
     return result

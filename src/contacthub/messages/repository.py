@@ -2,10 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, Select, bindparam, select, tuple_, update
 
+from contacthub.core.clock import UTCDateTime
 from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.models import Contact, Message
 
@@ -57,18 +59,29 @@ def page(
     limit: int,
 ) -> Sequence[Record]:
     """A contact's messages by (timestamp, id), after a key; one row more than ``limit`` if there are."""
-    key = tuple_(Message.timestamp, Message.id)
-    statement = select(*_COLUMNS).where(
-        Message.account_id == account_id, Message.contact_id == contact_id
-    )
+    params: dict[str, Any] = {"account_id": account_id, "contact_id": contact_id, "n": limit + 1}
     if after is not None:
-        statement = statement.where(key < tuple_(*after) if descending else key > tuple_(*after))
+        params.update(after_timestamp=after[0], after_id=after[1])
+    return conn.execute(_page(after is not None, descending), params).all()
+
+
+@lru_cache(maxsize=4)
+def _page(after: bool, descending: bool) -> Select[*tuple[Any, ...]]:
+    # Built once per shape and run with parameters: building a statement costs SQLAlchemy more
+    # than SQLite takes to run it (docs/architecture.md, "The hot path").
+    statement = select(*_COLUMNS).where(
+        Message.account_id == bindparam("account_id"), Message.contact_id == bindparam("contact_id")
+    )
+    if after:
+        key = tuple_(Message.timestamp, Message.id)
+        bound = tuple_(bindparam("after_timestamp", type_=UTCDateTime()), bindparam("after_id"))
+        statement = statement.where(key < bound if descending else key > bound)
     order = (
         (Message.timestamp.desc(), Message.id.desc())
         if descending
         else (Message.timestamp, Message.id)
     )
-    return conn.execute(statement.order_by(*order).limit(limit + 1)).all()
+    return statement.order_by(*order).limit(bindparam("n"))
 
 
 def open_chat_window(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.core.ids import new_id
@@ -116,17 +116,24 @@ def tags_of(conn: Connection, account_id: str, contact_id: str) -> Sequence[Reco
     ).all()
 
 
+# Built once, run with parameters (an expanding IN for the ids): see messages.repository._page.
+_NAMES_OF = (
+    select(ContactTag.contact_id, Tag.name)
+    .join(Tag, (Tag.account_id == ContactTag.account_id) & (Tag.id == ContactTag.tag_id))
+    .where(
+        ContactTag.account_id == bindparam("account_id"),
+        ContactTag.contact_id.in_(bindparam("contact_ids", expanding=True)),
+    )
+    .order_by(Tag.name_key)
+)
+
+
 def names_of(conn: Connection, account_id: str, contact_ids: list[str]) -> dict[str, list[str]]:
     """Each contact's tag names, by name."""
     result: dict[str, list[str]] = {contact_id: [] for contact_id in contact_ids}
     if not contact_ids:
         return result
-    rows = conn.execute(
-        select(ContactTag.contact_id, Tag.name)
-        .join(Tag, (Tag.account_id == ContactTag.account_id) & (Tag.id == ContactTag.tag_id))
-        .where(ContactTag.account_id == account_id, ContactTag.contact_id.in_(contact_ids))
-        .order_by(Tag.name_key)
-    )
+    rows = conn.execute(_NAMES_OF, {"account_id": account_id, "contact_ids": contact_ids})
     for contact_id, name in rows:
         result[contact_id].append(name)
     return result
