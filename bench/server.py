@@ -45,9 +45,9 @@ def contacthub_env(database_url: str) -> dict[str, str]:
     }
 
 
-def contacthub(database_url: str) -> AbstractContextManager[Server]:
+def contacthub(database_url: str, workers: int = 1) -> AbstractContextManager[Server]:
     """``python -m contacthub serve`` on this database."""
-    argv = ["-m", "contacthub", "serve", "--workers", "1"]
+    argv = ["-m", "contacthub", "serve", "--workers", str(workers)]
     return _serve(argv, contacthub_env(database_url))
 
 

@@ -78,6 +78,15 @@ def _large(runs: Measurements, url: str, options: Options, directory: Path) -> S
             {},
         )
         pages.measure("search q=Bench", "/v1/contacts/search", {"q": "Bench"})
+    # Two server processes share the machine's two cores with wrk: see docs/architecture.md.
+    with server.contacthub(url, workers=2) as api:
+        runs.warm_up(api, lookups)
+        runs.measure(
+            f"lookup by phone, {options.contacts:,} contacts, 2 server processes",
+            api,
+            "lookup",
+            lookups,
+        )
     return seeded
 
 

@@ -386,6 +386,24 @@ class TestHeaders:
         assert response.headers.get("x-content-type-options") == "nosniff"
         assert response.headers.get("cache-control") == "no-store"
 
+    def test_an_unexpected_failure_is_answered_not_raised_to_the_server(
+        self, settings: Settings
+    ) -> None:
+        # An exception that escapes the app makes uvicorn drop the keep-alive connection, so the
+        # client's next request on it fails unanswered. The app must answer the 500 itself.
+        broken = settings.model_copy(
+            update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+        )
+        client = TestClient(
+            create_app(broken),
+            headers={"X-API-Key": "ch_" + "A" * 43},
+            raise_server_exceptions=True,
+        )
+
+        response = client.get("/v1/tags")
+
+        assert response.status_code == 500
+
     def test_json_answers_say_utf_8(self, api: TestClient) -> None:
         for response in (api.get("/v1/lists"), api.get("/v1/tags"), api.get("/v1/lists/ls_x")):
             assert response.headers["content-type"] == "application/json; charset=utf-8"

@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    app.state.driver_connections = DriverConnections(settings.database_url)
+    app.state.driver_connections = DriverConnections(
+        settings.database_url, async_limit=settings.db_pool_size
+    )
 
     app.include_router(v1)
     _add_operations(app)

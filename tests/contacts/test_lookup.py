@@ -155,11 +155,11 @@ def test_a_failing_driver_connection_hands_the_request_to_sqlalchemy(
     connections = app.state.driver_connections
     failures = []
 
-    def failing(*args: Any, **kwargs: Any) -> None:
+    async def failing(*args: Any, **kwargs: Any) -> None:
         failures.append(args)
         raise connections.errors[-1]("connection lost")
 
-    monkeypatch.setattr(connections, "fetch", failing)
+    monkeypatch.setattr(connections, "afetch", failing)
     response = lookup(warm_api, NUMBER)
 
     assert response.status_code == 200

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
 
 from contacthub.accounts import repository
-from contacthub.accounts.service import Principal, principal_for, record_use
+from contacthub.accounts.service import Principal, hash_of_key, principal_from, record_use
 from contacthub.core import db
 from contacthub.core.clock import utcnow
 from contacthub.core.db import DriverConnections
@@ -47,7 +47,7 @@ async def current_principal(request: Request) -> Principal:
     """Authenticate the request's key; a read-only key may only read."""
     key = presented_key(request.headers, request.query_params)
     engine = request.app.state.engine
-    principal = principal_for(key, lambda key_hash: _live_key(request, key_hash))
+    principal = principal_from(await _live_key(request, hash_of_key(key)))
     if principal.read_only and request.method not in _READ_METHODS:
         raise Forbidden()
     now = utcnow()
@@ -60,14 +60,14 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
-def _live_key(request: Request, key_hash: str) -> Mapping[str, Any] | None:
+async def _live_key(request: Request, key_hash: str) -> Mapping[str, Any] | None:
     """The key's row, read on a driver connection (a tenth of the cost of a SQLAlchemy read
     transaction, docs/architecture.md); through SQLAlchemy if that fails. Never cached, so a
     revoked key is refused on the next request.
     """
     connections: DriverConnections = request.app.state.driver_connections
     try:
-        rows = connections.fetch(repository.LIVE_KEY, key_hash=key_hash)
+        rows = await connections.afetch(repository.LIVE_KEY, key_hash=key_hash)
     except connections.errors:
         log.warning("the key lookup on a driver connection failed; trying through SQLAlchemy")
         with db.read(request.app.state.engine) as conn:

@@ -56,7 +56,7 @@ def insert_key(
 
 
 # The unrevoked key with a hash: account_id, id, read_only, last_used_at. One statement, shared by
-# the SQLAlchemy path and the driver path (DriverConnections.fetch) of the auth dependency.
+# the SQLAlchemy path and the driver path (DriverConnections.afetch) of the auth dependency.
 LIVE_KEY = select(ApiKey.account_id, ApiKey.id, ApiKey.read_only, ApiKey.last_used_at).where(
     ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
 )

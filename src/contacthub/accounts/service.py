@@ -1,6 +1,6 @@
 """Accounts and keys: creating, listing, revoking, rotating, and authenticating a request's key."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,13 +100,11 @@ def rotate_keys(conn: Connection, account: str) -> str:
 
 def authenticate(conn: Connection, key: str | None) -> Principal:
     """The principal a key stands for, or 401."""
-    return principal_for(key, lambda key_hash: repository.find_live_key(conn, key_hash))
+    return principal_from(repository.find_live_key(conn, hash_of_key(key)))
 
 
-def principal_for(
-    key: str | None, find_live_key: Callable[[str], Mapping[str, Any] | None]
-) -> Principal:
-    """The principal a key stands for, found by its hash with ``find_live_key``, or 401."""
+def hash_of_key(key: str | None) -> str:
+    """The hash to look a presented key up by, or 401 for a missing or malformed key."""
     if not key:
         raise Unauthorized(
             "Missing API key: send it as the apiKey query parameter, "
@@ -114,7 +112,11 @@ def principal_for(
         )
     if not security.looks_like_key(key):
         raise Unauthorized()
-    row = find_live_key(security.hash_key(key))
+    return security.hash_key(key)
+
+
+def principal_from(row: Mapping[str, Any] | None) -> Principal:
+    """The principal of a live key's row (``repository.LIVE_KEY``), or 401 without one."""
     if row is None:
         raise Unauthorized()
     return Principal(

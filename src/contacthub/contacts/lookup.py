@@ -62,7 +62,7 @@ class PhoneLookup:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET":
-            found = self._lookup(scope)
+            found = await self._lookup(scope)
             if found is not None:
                 scope["route"] = _Route  # for the metrics' route label
                 body = orjson.dumps(found)
@@ -72,7 +72,7 @@ class PhoneLookup:
                 return
         await self.app(scope, receive, send)
 
-    def _lookup(self, scope: Scope) -> dict[str, Any] | None:
+    async def _lookup(self, scope: Scope) -> dict[str, Any] | None:
         """The answer to an ordinary lookup, or None for the regular route to answer."""
         params = _plain_query(scope["query_string"])
         if params is None:
@@ -85,14 +85,14 @@ class PhoneLookup:
         if phone is None or key is None or not looks_like_key(key):
             return None
         try:
-            return self._query(key, "+" + phone.group(1))
+            return await self._query(key, "+" + phone.group(1))
         except self.connections.errors:
             log.warning("the phone lookup's query failed; the regular route answers instead")
             return None
 
-    def _query(self, key: str, phone: str) -> dict[str, Any] | None:
-        fetch = self.connections.fetch
-        rows = fetch(self.key_and_contact, key_hash=hash_key(key), phone=phone)
+    async def _query(self, key: str, phone: str) -> dict[str, Any] | None:
+        fetch = self.connections.afetch
+        rows = await fetch(self.key_and_contact, key_hash=hash_key(key), phone=phone)
         if not rows or rows[0]["id"] is None:
             return None  # no such key (401) or no such contact (404): the route says which
         found = rows[0]
@@ -101,9 +101,10 @@ class PhoneLookup:
             return None  # the regular route records the key's use
         tags: list[str] = []
         list_ids: list[str] = []
-        for row in fetch(
+        extras = await fetch(
             self.tags_and_lists, account_id=found["account_id"], contact_id=found["id"]
-        ):
+        )
+        for row in extras:
             (tags if row["kind"] == 0 else list_ids).append(row["value"])
         contact = contact_out(SimpleNamespace(**found), tags=tags, list_ids=list_ids, now=now)
         return {"success": True, "contactId": contact["id"], "contact": contact}

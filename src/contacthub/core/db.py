@@ -9,11 +9,13 @@ transactions opened with ``BEGIN IMMEDIATE`` so two writers queue on the lock in
 when one upgrades from reading to writing.
 """
 
+import atexit
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     JSON,
     CompoundSelect,
@@ -77,66 +79,129 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 class DriverConnections:
-    """Driver (DBAPI) connections in autocommit mode, for reads that skip SQLAlchemy's layers.
+    """Driver connections in autocommit mode, for reads that skip SQLAlchemy's layers.
 
-    A free list in front of an engine's pool: taking and giving back a connection is a list
-    pop and append (atomic in CPython, so threads may share it), not a pool checkout with its
-    reset and bookkeeping. No pre-ping either: the one user, the phone lookup
-    (contacts/lookup.py), hands a failed query over to the regular route and drops the
-    connection (``discard``).
+    Used by the key check and the phone lookup: one statement, compiled once per dialect
+    (``Prepared``), run on the driver's cursor. Connections wait in free lists, so taking and
+    giving one back is a list pop and append, not a pool checkout with its reset and bookkeeping.
+
+    On SQLite, ``fetch`` runs in the calling thread: the query is in-process and takes
+    microseconds. On PostgreSQL, ``afetch`` awaits psycopg's async connection, so the event loop
+    serves other requests during the round trip; up to ``async_limit`` such connections per
+    process, beyond which a request waits on a blocking one instead (the limit is the back
+    pressure). A connection that fails is dropped; the callers then fall back to SQLAlchemy.
     """
 
-    def __init__(self, url: str) -> None:
-        if make_url(url).get_backend_name() == "sqlite":
+    def __init__(self, url: str, *, async_limit: int = 5) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url)  # the driver's own transactions are off there already
+            self._conninfo: str | None = None
         else:
             self.engine = create_engine(
                 url,
-                pool_size=2,
+                pool_size=1,
                 max_overflow=8,
                 isolation_level="AUTOCOMMIT",
                 connect_args={"connect_timeout": 5},
             )
+            self._conninfo = parsed.set(drivername="postgresql").render_as_string(
+                hide_password=False
+            )
         self.dialect = self.engine.dialect
         self.errors: tuple[type[Exception], ...] = (DBAPIError, self.dialect.loaded_dbapi.Error)
         self._idle: list[Any] = []
+        self._async_idle: list[Any] = []
+        self._async_open = 0
+        self._async_limit = async_limit
         self._prepared: dict[int, tuple[Selectable, Prepared]] = {}
+
+    def _prepare(self, statement: Selectable) -> "Prepared":
+        entry = self._prepared.get(id(statement))
+        if entry is None or entry[0] is not statement:
+            entry = self._prepared[id(statement)] = (statement, Prepared(statement, self.dialect))
+        return entry[1]
 
     def fetch(self, statement: Selectable, **params: Any) -> list[dict[str, Any]]:
         """The rows of a module-level SELECT, each a dict of its columns' values.
 
         Raises one of ``errors`` if the database fails; the connection is then dropped.
         """
-        entry = self._prepared.get(id(statement))
-        if entry is None or entry[0] is not statement:
-            entry = self._prepared[id(statement)] = (statement, Prepared(statement, self.dialect))
-        connection = self.take()
+        prepared = self._prepare(statement)
         try:
-            rows = entry[1].rows(connection.cursor(), **params)
+            connection = self._idle.pop()
+        except IndexError:
+            connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(prepared.sql, prepared.bind(params))
+            rows = prepared.process(cursor.fetchall())
         except BaseException:
-            self.discard(connection)
+            connection.invalidate()
             raise
-        self.give_back(connection)
+        self._idle.append(connection)
         return rows
 
-    def take(self) -> Any:
-        """An idle connection, or a new one; give it back or discard it."""
+    async def afetch(self, statement: Selectable, **params: Any) -> list[dict[str, Any]]:
+        """``fetch`` without blocking the event loop on PostgreSQL's round trip."""
+        if self._conninfo is None:
+            return self.fetch(statement, **params)
+        if self._async_idle:
+            connection = self._async_idle.pop()
+        elif self._async_open < self._async_limit:
+            self._async_open += 1
+            try:
+                connection = await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True, connect_timeout=5
+                )
+            except BaseException:
+                self._async_open -= 1
+                raise
+            _OPEN_ASYNC.add(connection)
+        else:
+            return self.fetch(statement, **params)
+        prepared = self._prepare(statement)
         try:
-            return self._idle.pop()
-        except IndexError:
-            return self.engine.raw_connection()
-
-    def give_back(self, connection: Any) -> None:
-        self._idle.append(connection)
-
-    def discard(self, connection: Any) -> None:
-        """Drop a connection that failed: it is closed, and a new one is made when needed."""
-        connection.invalidate()
+            cursor = connection.cursor()
+            await cursor.execute(prepared.sql, prepared.bind(params))
+            rows = prepared.process(await cursor.fetchall())
+        except BaseException:
+            self._async_open -= 1
+            _finish(connection)
+            raise
+        self._async_idle.append(connection)
+        return rows
 
     def close(self) -> None:
         while self._idle:
             self._idle.pop().close()
+        self._finish_async()
         self.engine.dispose()
+
+    def _finish_async(self) -> None:
+        while self._async_idle:
+            _finish(self._async_idle.pop())
+        self._async_open = 0
+
+    def __del__(self) -> None:
+        self._finish_async()  # an app dropped without its shutdown (tests make many)
+
+
+# Every open async connection, until it is finished: so that none is ever collected while open
+# (psycopg warns about that), whatever order the garbage collector finalizes an app's objects in.
+_OPEN_ASYNC: set[Any] = set()
+
+
+def _finish(connection: Any) -> None:
+    """Close an async connection without awaiting (libpq's close is immediate)."""
+    connection.pgconn.finish()
+    _OPEN_ASYNC.discard(connection)
+
+
+@atexit.register
+def _finish_all() -> None:
+    for connection in list(_OPEN_ASYNC):
+        _finish(connection)
 
 
 class Prepared:
@@ -156,15 +221,18 @@ class Prepared:
             for column in statement.selected_columns
         ]
 
-    def rows(self, cursor: Any, **params: Any) -> list[dict[str, Any]]:
-        bound = params if self.order is None else [params[name] for name in self.order]
-        cursor.execute(self.sql, bound)
+    def bind(self, params: dict[str, Any]) -> Any:
+        """The parameters as the driver takes them: by name, or in order."""
+        return params if self.order is None else [params[name] for name in self.order]
+
+    def process(self, rows: list[Any]) -> list[dict[str, Any]]:
+        """Driver rows as dicts of column values."""
         return [
             {
                 name: value if process is None else process(value)
                 for name, process, value in zip(self.names, self.processors, raw, strict=True)
             }
-            for raw in cursor.fetchall()
+            for raw in rows
         ]
 
 
