@@ -31,6 +31,7 @@ class Seeded:
     contacts: int
     messages: int
     hot_contact_id: str
+    first_ids: list[str]  # the first 20,000 contacts' ids, for the bulk list add
     hot_messages: int
     seconds: float
 
@@ -57,6 +58,7 @@ def seed(url: str, account_id: str, contacts: int, messages: int) -> Seeded:
         contacts=contacts,
         messages=messages,
         hot_contact_id=ids[0],
+        first_ids=ids[:20_000],
         hot_messages=len(range(0, messages, HOT_SHARE)),
         seconds=time.perf_counter() - started,
     )

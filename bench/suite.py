@@ -4,7 +4,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import bulk as bulk_adds
 from bench import databases, server, wrk
+from bench.bulk import BulkTimes
 from bench.cursors import walk
 from bench.measure import Measurements, lookup_env
 from bench.report import publish
@@ -32,7 +34,7 @@ def run(options: Options) -> None:
     with tempfile.TemporaryDirectory(prefix="contacthub-bench-") as tmp:
         with databases.fresh(options.postgres, Path(tmp), "main") as url:
             database = databases.describe(url)
-            seeded = _large(runs, url, options, Path(tmp))
+            seeded, bulk = _large(runs, url, options, Path(tmp))
         with databases.fresh(options.postgres, Path(tmp), "small") as url:
             _small(runs, url)
     publish(
@@ -44,12 +46,17 @@ def run(options: Options) -> None:
             f" ({seeded.hot_messages:,} of them on the hot contact), seeded in"
             f" {seeded.seconds:.1f} s; the last row is on a second database of"
             f" {SMALL_CONTACTS:,} contacts",
+            "Bulk list add": bulk.describe()
+            if bulk
+            else "not measured (fewer than 20,000 contacts)",
         },
         runs,
     )
 
 
-def _large(runs: Measurements, url: str, options: Options, directory: Path) -> Seeded:
+def _large(
+    runs: Measurements, url: str, options: Options, directory: Path
+) -> tuple[Seeded, BulkTimes | None]:
     account = databases.prepare(url)
     lookups = lookup_env(account.key, FIRST_NUMBER, options.contacts)
     with server.asgi("bench.floor:app") as floor:
@@ -78,6 +85,10 @@ def _large(runs: Measurements, url: str, options: Options, directory: Path) -> S
             {},
         )
         pages.measure("search q=Bench", "/v1/contacts/search", {"q": "Bench"})
+        bulk = None
+        if len(seeded.first_ids) >= 2 * bulk_adds.IDS_PER_CALL:
+            bulk = bulk_adds.measure(api.url, account.key, seeded.first_ids)
+            print(bulk.describe(), flush=True)
     # Two server processes share the machine's two cores with wrk: see docs/architecture.md.
     with server.contacthub(url, workers=2) as api:
         runs.warm_up(api, lookups)
@@ -87,7 +98,7 @@ def _large(runs: Measurements, url: str, options: Options, directory: Path) -> S
             "lookup",
             lookups,
         )
-    return seeded
+    return seeded, bulk
 
 
 def _small(runs: Measurements, url: str) -> None:
