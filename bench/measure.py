@@ -33,10 +33,17 @@ class Measurements:
         """A few seconds of lookups, not recorded: caches filled, code paths run once."""
         wrk.run(server.url, "lookup", WARM_UP_SECONDS, env)
 
-    def measure(self, scenario: str, server: Server, script: str, env: dict[str, str]) -> None:
+    def measure(
+        self,
+        scenario: str,
+        server: Server,
+        script: str,
+        env: dict[str, str],
+        connections: int = wrk.CONNECTIONS,
+    ) -> None:
         """Load the server with a script and record the row."""
         cpu_before = server.cpu_seconds()
-        load = wrk.run(server.url, script, self.seconds, env)
+        load = wrk.run(server.url, script, self.seconds, env, connections)
         cpu_ms = 1000 * (server.cpu_seconds() - cpu_before) / max(load.requests, 1)
         server.rss.poll()
         self.rows.append(Row(scenario, load, cpu_ms, server.rss.peak_mib))

@@ -81,9 +81,10 @@ def publish(title: str, facts: dict[str, str], runs: Measurements) -> None:
         "Load average (1 min)": f"{runs.load_average_at_start:.2f} at the start,"
         f" {os.getloadavg()[0]:.2f} at the end (other work on the machine lowers every figure)",
         **facts,
-        "Load": f"{wrk.version()}, {wrk.THREADS} threads, {wrk.CONNECTIONS} connections,"
-        f" {runs.seconds} s per scenario, each server first warmed with {WARM_UP_SECONDS} s of"
-        " lookups; one server process at a time (uvicorn, 1 worker)",
+        "Load": f"{wrk.version()}, {wrk.THREADS} threads, {wrk.CONNECTIONS} connections (unless"
+        f" a row says otherwise), {runs.seconds} s per scenario, each server first warmed with"
+        f" {WARM_UP_SECONDS} s of lookups; one server process at a time (uvicorn, 1 worker,"
+        " unless a row says otherwise)",
         "Peak server RSS": f"{runs.peak_rss_mib:.0f} MiB",
     }
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -136,3 +136,11 @@ class Pages:
             "pages",
             {**env, "BENCH_CURSORS": str(file)},
         )
+        # One client at a time: a page's own latency, without 31 others queued before it.
+        self.runs.measure(
+            f"{name}, page of 50 from one of {len(cursors)} cursors, 1 connection",
+            self.api,
+            "pages",
+            {**env, "BENCH_CURSORS": str(file)},
+            connections=1,
+        )

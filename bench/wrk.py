@@ -40,9 +40,12 @@ def version() -> str:
     return result.stdout.split(" Copyright")[0].strip()
 
 
-def run(url: str, script: str, seconds: int, env: dict[str, str]) -> Load:
+def run(
+    url: str, script: str, seconds: int, env: dict[str, str], connections: int = CONNECTIONS
+) -> Load:
     """Load ``url`` with ``lua/<script>.lua`` for ``seconds``; the script's done() reports."""
-    options = [f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s"]
+    threads = min(THREADS, connections)
+    options = [f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     result = subprocess.run(
         ["wrk", *options, "-s", f"{script}.lua", url],
         cwd=LUA,  # so the scripts find common.lua with require
