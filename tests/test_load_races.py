@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import Connection, Engine, event, func, select
 
 from contacthub.contacts import service as contacts
-from contacthub.contacts.schemas import ContactCreate, ContactUpsert
+from contacthub.contacts.schemas import ContactCreate, ContactUpsert, TagRef
 from contacthub.core import db
 from contacthub.lists import service as lists
 from contacthub.lists.schemas import ListCreate, Membership
@@ -576,3 +576,59 @@ def test_an_upsert_and_a_tag_or_list_write_on_one_contact_both_succeed(
     assert shown["firstName"] == "Upserted"
     assert shown["tags"] == (["lead", "vip"] if write == "tag" else [])
     assert shown["listIds"] == ([] if write == "tag" else [list_id])
+
+
+def test_two_writes_describing_the_same_tags_in_opposite_orders_both_succeed(
+    engine: Engine, account: Account
+) -> None:
+    # Tag descriptions update tag rows, which two requests on different contacts can share. The
+    # tags are ensured and then described in name order, so neither request can hold one tag row
+    # while waiting for another that the other request holds.
+    with db.write(engine) as conn:
+        first_id, second_id = (
+            contacts.create_contact(
+                conn, account.id, ContactCreate.model_validate({"phoneNumber": phone()})
+            )
+            for _ in range(2)
+        )
+        contacts.attach_tags(conn, account.id, first_id, ["alpha", "beta"])
+    described = [TagRef(name=name, description=f"{name} tag") for name in ("alpha", "beta")]
+    first_described, second_described = threading.Event(), threading.Event()
+    patience = 0 if db.is_sqlite(engine) else 2  # seconds the first waits for the second
+    errors: list[Exception] = []
+
+    def describe(contact_id: str, refs: list[TagRef], mine: threading.Event) -> None:
+        def pause(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+            if statement.startswith("UPDATE tags") and not mine.is_set():
+                mine.set()
+                if mine is first_described:
+                    second_described.wait(patience)
+
+        try:
+            with db.write(engine) as conn:
+                event.listen(conn, "after_cursor_execute", pause)
+                contacts.attach_tags(conn, account.id, contact_id, list(refs))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            mine.set()
+
+    def second() -> None:
+        first_described.wait(10)
+        describe(second_id, described[::-1], second_described)
+
+    threads = [
+        threading.Thread(target=describe, args=(first_id, described, first_described)),
+        threading.Thread(target=second),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with db.read(engine) as conn:
+        tags = {
+            tag["name"]: tag["description"] for tag in contacts.tags_of(conn, account.id, second_id)
+        }
+    assert tags == {"alpha": "alpha tag", "beta": "beta tag"}

@@ -283,9 +283,15 @@ def attach_tags(
     now = utcnow()
     names = [ref if isinstance(ref, str) else ref.name for ref in refs]
     ids = tags_repository.ensure(conn, account_id, names, now)
-    for ref in refs:
-        if isinstance(ref, TagRef) and "description" in ref.model_fields_set:
-            tags_repository.set_description(conn, account_id, ref.name, ref.description)
+    # The last description sent for a name wins; tag rows are updated in name order, so that two
+    # requests describing the same tags in another order cannot deadlock on PostgreSQL.
+    described = {
+        tags_repository.name_key(ref.name): ref
+        for ref in refs
+        if isinstance(ref, TagRef) and "description" in ref.model_fields_set
+    }
+    for _, ref in sorted(described.items()):
+        tags_repository.set_description(conn, account_id, ref.name, ref.description)
     tags_repository.attach(
         conn, account_id, [(contact_id, tag_id) for tag_id in dict.fromkeys(ids.values())], now
     )

@@ -283,7 +283,7 @@ def insert_ignoring_duplicates(conn: Connection, table: Any, rows: list[dict[str
         statement, columns, json_columns = _insert_ignoring(conn.dialect.name, table)
         row = {columns[name]: value for name, value in rows[0].items()}
         for name in json_columns & row.keys():
-            if row[name] is None:  # SQL NULL as a parameter; JSON null in a VALUES clause
+            if row[name] is None:  # JSON null, as the VALUES path stores it: never SQL NULL
                 row[name] = JSON.NULL
         return int(conn.execute(statement, row).rowcount)
     insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
