@@ -97,6 +97,19 @@ def chunks(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
         yield body[start : start + size]
 
 
+def broken_client(settings: Settings, *, raise_server_exceptions: bool = False) -> TestClient:
+    """A client of an app whose database never answers, with a well-formed key: every /v1 call
+    fails unexpectedly."""
+    broken = settings.model_copy(
+        update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
+    return TestClient(
+        create_app(broken),
+        headers={"X-API-Key": "ch_" + "A" * 43},
+        raise_server_exceptions=raise_server_exceptions,
+    )
+
+
 class TestMalformedBodies:
     ROUTES = [
         ("POST", "/v1/contacts"),
@@ -324,14 +337,7 @@ class TestEveryError:
     def test_an_unexpected_failure_is_500_internal_without_a_stack_trace(
         self, settings: Settings
     ) -> None:
-        broken = settings.model_copy(
-            update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
-        )
-        client = TestClient(
-            create_app(broken),
-            headers={"X-API-Key": "ch_" + "A" * 43},
-            raise_server_exceptions=False,
-        )
+        client = broken_client(settings)
 
         response = client.get("/v1/tags")
 
@@ -371,14 +377,7 @@ class TestHeaders:
             assert response.headers.get("x-content-type-options") == "nosniff", response.url
 
     def test_nosniff_and_no_store_even_on_an_unexpected_failure(self, settings: Settings) -> None:
-        broken = settings.model_copy(
-            update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
-        )
-        client = TestClient(
-            create_app(broken),
-            headers={"X-API-Key": "ch_" + "A" * 43},
-            raise_server_exceptions=False,
-        )
+        client = broken_client(settings)
 
         response = client.get("/v1/tags")
 
@@ -391,14 +390,7 @@ class TestHeaders:
     ) -> None:
         # An exception that escapes the app makes uvicorn drop the keep-alive connection, so the
         # client's next request on it fails unanswered. The app must answer the 500 itself.
-        broken = settings.model_copy(
-            update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
-        )
-        client = TestClient(
-            create_app(broken),
-            headers={"X-API-Key": "ch_" + "A" * 43},
-            raise_server_exceptions=True,
-        )
+        client = broken_client(settings, raise_server_exceptions=True)
 
         response = client.get("/v1/tags")
 

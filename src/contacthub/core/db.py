@@ -17,7 +17,6 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import (
-    JSON,
     CompoundSelect,
     Connection,
     Dialect,
@@ -259,14 +258,13 @@ def write(engine: Engine) -> Iterator[Connection]:
 
 
 @lru_cache(maxsize=64)
-def _insert_ignoring(dialect: str, model: Any) -> tuple[Any, dict[str, str], frozenset[str]]:
-    """The statement for one row of ``model``, its attribute → column names, its JSON columns."""
+def _insert_ignoring(dialect: str, model: Any) -> tuple[Any, dict[str, str]]:
+    """The statement for one row of ``model``, and its attribute → column names."""
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    table = model.__table__
-    statement = insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-    names = {attr.key: attr.columns[0].key for attr in inspect(model).column_attrs}
-    json = frozenset(column.key for column in table.columns if isinstance(column.type, JSON))
-    return statement, names, json
+    statement = (
+        insert(model.__table__).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+    )
+    return statement, {attr.key: attr.columns[0].key for attr in inspect(model).column_attrs}
 
 
 def insert_ignoring_duplicates(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> int:
@@ -280,11 +278,8 @@ def insert_ignoring_duplicates(conn: Connection, table: Any, rows: list[dict[str
     if len(rows) == 1:
         # One row, as parameters of a statement built and compiled once: a VALUES clause holding
         # the values is compiled anew on every call, which made a single create 40% dearer.
-        statement, columns, json_columns = _insert_ignoring(conn.dialect.name, table)
+        statement, columns = _insert_ignoring(conn.dialect.name, table)
         row = {columns[name]: value for name, value in rows[0].items()}
-        for name in json_columns & row.keys():
-            if row[name] is None:  # JSON null, as the VALUES path stores it: never SQL NULL
-                row[name] = JSON.NULL
         return int(conn.execute(statement, row).rowcount)
     insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
     inserted = 0
