@@ -1,23 +1,27 @@
 """The error envelope on every failure, the statuses of API.md §1, the headers, the OpenAPI document."""
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from contacthub.app import create_app
 from contacthub.config import Settings
 from contacthub.models import ContactList
-from tests.factories import Account, create_contact, create_list, make_account
+from tests.factories import (
+    Account,
+    assert_error,
+    count_rows,
+    create_contact,
+    create_list,
+    make_account,
+)
 
 ONE_MIB = 1024 * 1024
-REQUIRED_KEYS = {"success", "error", "message"}
-OPTIONAL_KEYS = {"details", "contactId"}
 
 # Every route of API.md §3-§5, as (method, path template).
 CONTRACT_ROUTES = [
@@ -50,26 +54,6 @@ CONTRACT_ROUTES = [
 ]
 
 
-def assert_envelope(response: Any, status: int) -> dict[str, Any]:
-    """The answer has this status and exactly the contract's error envelope."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json; charset=utf-8"
-    body: dict[str, Any] = response.json()
-    assert REQUIRED_KEYS <= set(body) <= REQUIRED_KEYS | OPTIONAL_KEYS, body
-    assert body["success"] is False
-    assert re.fullmatch(r"[a-z][a-z_]*", body["error"]), body["error"]
-    assert isinstance(body["message"], str) and body["message"].strip()
-    if "details" in body:
-        assert isinstance(body["details"], list) and body["details"]
-        for detail in body["details"]:
-            assert set(detail) == {"field", "message"}
-            assert isinstance(detail["field"], str) and isinstance(detail["message"], str)
-    if "contactId" in body:
-        assert isinstance(body["contactId"], str) and body["contactId"].startswith("ct_")
-    assert "Traceback" not in response.text
-    return body
-
-
 def served(api: TestClient, method: str, template: str) -> bool:
     """Whether the app routes this method and path (it may still refuse what is sent)."""
     path = template.format(contactId="ct_x", listId="ls_x", name="vip")
@@ -79,11 +63,6 @@ def served(api: TestClient, method: str, template: str) -> bool:
     return not (
         response.status_code == 404 and response.json()["message"].startswith("No route matches")
     )
-
-
-def count_lists(engine: Engine, account_id: str) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).where(ContactList.account_id == account_id)) or 0
 
 
 def oversized_list_body(size: int) -> bytes:
@@ -149,7 +128,7 @@ class TestMalformedBodies:
             method, path, content=content, headers={"Content-Type": "application/json"}
         )
 
-        assert_envelope(response, 400)
+        assert_error(response, 400)
 
     @pytest.mark.parametrize("content", [b"null", b""])
     def test_a_missing_body_where_one_is_required_is_400(
@@ -159,8 +138,8 @@ class TestMalformedBodies:
             "/v1/lists", content=content, headers={"Content-Type": "application/json"}
         )
 
-        assert_envelope(response, 400)
-        assert count_lists(engine, account.id) == 0
+        assert_error(response, 400)
+        assert count_rows(engine, ContactList, account.id) == 0
 
 
 class TestBodySize:
@@ -172,8 +151,8 @@ class TestBodySize:
         response = api.post("/v1/lists", content=body)
 
         assert response.request.headers["content-length"] == str(ONE_MIB + 1)
-        assert assert_envelope(response, 413)["error"] == "payload_too_large"
-        assert count_lists(engine, account.id) == 0
+        assert assert_error(response, 413)["error"] == "payload_too_large"
+        assert count_rows(engine, ContactList, account.id) == 0
 
     def test_a_body_over_1_mib_without_content_length_is_413(
         self, api: TestClient, engine: Engine, account: Account
@@ -183,8 +162,8 @@ class TestBodySize:
         response = api.post("/v1/lists", content=chunks(body))
 
         assert "content-length" not in response.request.headers
-        assert assert_envelope(response, 413)["error"] == "payload_too_large"
-        assert count_lists(engine, account.id) == 0
+        assert assert_error(response, 413)["error"] == "payload_too_large"
+        assert count_rows(engine, ContactList, account.id) == 0
 
     @pytest.mark.parametrize("streamed", [False, True])
     def test_a_body_of_exactly_1_mib_is_read(self, api: TestClient, streamed: bool) -> None:
@@ -193,7 +172,7 @@ class TestBodySize:
         response = api.post("/v1/lists", content=chunks(body) if streamed else body)
 
         # Read, and refused for what it says (a description over 10,000 characters), not its size.
-        assert assert_envelope(response, 400)["details"][0]["field"] == "description"
+        assert assert_error(response, 400)["details"][0]["field"] == "description"
 
 
 class TestRoutingErrors:
@@ -202,7 +181,7 @@ class TestRoutingErrors:
     )
     def test_an_unknown_route_is_404(self, api: TestClient, path: str) -> None:
         for method in ("GET", "POST"):
-            assert assert_envelope(api.request(method, path), 404)["error"] == "not_found"
+            assert assert_error(api.request(method, path), 404)["error"] == "not_found"
 
     @pytest.mark.parametrize(
         ("method", "path"),
@@ -219,7 +198,7 @@ class TestRoutingErrors:
     def test_a_wrong_method_is_405(self, api: TestClient, method: str, path: str) -> None:
         response = api.request(method, path, json={})
 
-        assert assert_envelope(response, 405)["error"] == "method_not_allowed"
+        assert assert_error(response, 405)["error"] == "method_not_allowed"
 
     @pytest.mark.parametrize(
         ("path", "allowed"),
@@ -274,7 +253,7 @@ class TestNever422:
         response = api.request(method, path, **kwargs)
 
         assert response.status_code != 422
-        assert_envelope(response, 400)
+        assert_error(response, 400)
 
     def test_the_openapi_document_has_no_422(self, anonymous: TestClient) -> None:
         document = anonymous.get("/openapi.json").json()
@@ -330,7 +309,7 @@ class TestEveryError:
 
         for status, responses in answers.items():
             for response in responses:
-                assert_envelope(response, status)
+                assert_error(response, status)
         conflict = answers[409][0].json()
         assert conflict["contactId"] == contact_id
 
@@ -341,7 +320,7 @@ class TestEveryError:
 
         response = client.get("/v1/tags")
 
-        body = assert_envelope(response, 500)
+        body = assert_error(response, 500)
         assert body["error"] == "internal"
         for leak in ("Traceback", "psycopg", "OperationalError", "127.0.0.1", "nobody"):
             assert leak not in response.text

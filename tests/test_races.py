@@ -10,20 +10,15 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from contacthub.contacts import service
 from contacthub.contacts.schemas import ContactCreate
 from contacthub.core import db
 from contacthub.errors import ContactExists
 from contacthub.models import Contact
-from tests.factories import Account
+from tests.factories import Account, count_rows
 from tests.server import Server
-
-
-def count(engine: Engine, account_id: str) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).where(Contact.account_id == account_id)) or 0
 
 
 def test_threads_creating_one_phone_make_one_contact(engine: Engine, account: Account) -> None:
@@ -44,7 +39,7 @@ def test_threads_creating_one_phone_make_one_contact(engine: Engine, account: Ac
     created = [o.split(":")[1] for o in outcomes if o.startswith("created:")]
     assert len(created) == 1
     assert all(o == f"exists:{created[0]}" for o in outcomes if not o.startswith("created:"))
-    assert count(engine, account.id) == 1
+    assert count_rows(engine, Contact, account.id) == 1
 
 
 @pytest.mark.slow
@@ -73,4 +68,4 @@ def test_concurrent_http_creates_of_one_phone(
     winner = next(r.json()["data"]["contactId"] for r in responses if r.status_code == 200)
     conflicts: list[dict[str, Any]] = [r.json() for r in responses if r.status_code == 409]
     assert all(c["error"] == "contact_exists" and c["contactId"] == winner for c in conflicts)
-    assert count(engine, account.id) == 1
+    assert count_rows(engine, Contact, account.id) == 1

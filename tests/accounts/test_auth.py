@@ -17,9 +17,14 @@ from contacthub.core import db
 from contacthub.core.security import new_key
 from contacthub.logs import RedactingFormatter
 from contacthub.models import ApiKey, Base
-from tests.factories import Account, create_contact, create_list, get_contact, make_account
-
-ERROR_KEYS = {"success", "error", "message", "details", "contactId"}
+from tests.factories import (
+    Account,
+    assert_error,
+    create_contact,
+    create_list,
+    get_contact,
+    make_account,
+)
 
 
 class QueryKeyClient(TestClient):
@@ -48,15 +53,6 @@ def new_key_for(engine: Engine, account_id: str, *, read_only: bool = False) -> 
     """Another key for an existing account: (key id, key)."""
     with db.write(engine) as conn:
         return accounts.create_key(conn, account_id, read_only=read_only)
-
-
-def assert_unauthorized(response: Any) -> None:
-    assert response.status_code == 401, response.text
-    body = response.json()
-    assert body["success"] is False
-    assert body["error"] == "unauthorized"
-    assert isinstance(body["message"], str) and body["message"]
-    assert set(body) <= ERROR_KEYS
 
 
 def every_stored_value(engine: Engine) -> Iterator[str]:
@@ -104,7 +100,7 @@ class TestWaysToSendTheKey:
 
 class TestRefusedKeys:
     def test_no_key_is_401(self, anonymous: TestClient) -> None:
-        assert_unauthorized(anonymous.get("/v1/tags"))
+        assert_error(anonymous.get("/v1/tags"), 401, "unauthorized")
 
     @pytest.mark.parametrize(
         "key",
@@ -118,7 +114,7 @@ class TestRefusedKeys:
     )
     @pytest.mark.parametrize("how", ["query", "header", "bearer"])
     def test_an_unknown_or_malformed_key_is_401(self, app: FastAPI, key: str, how: str) -> None:
-        assert_unauthorized(with_key(app, key, how).get("/v1/tags"))
+        assert_error(with_key(app, key, how).get("/v1/tags"), 401, "unauthorized")
 
     @pytest.mark.parametrize(
         "authorization", ["Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token ch_x"]
@@ -126,11 +122,15 @@ class TestRefusedKeys:
     def test_an_authorization_header_without_a_bearer_key_is_401(
         self, anonymous: TestClient, authorization: str
     ) -> None:
-        assert_unauthorized(anonymous.get("/v1/tags", headers={"Authorization": authorization}))
+        assert_error(
+            anonymous.get("/v1/tags", headers={"Authorization": authorization}), 401, "unauthorized"
+        )
 
     def test_a_key_with_extra_characters_is_401(self, app: FastAPI, account: Account) -> None:
-        assert_unauthorized(with_key(app, account.key + "x", "header").get("/v1/tags"))
-        assert_unauthorized(with_key(app, account.key[:-1], "header").get("/v1/tags"))
+        assert_error(
+            with_key(app, account.key + "x", "header").get("/v1/tags"), 401, "unauthorized"
+        )
+        assert_error(with_key(app, account.key[:-1], "header").get("/v1/tags"), 401, "unauthorized")
 
     @pytest.mark.parametrize(
         ("method", "path", "body"),
@@ -151,7 +151,7 @@ class TestRefusedKeys:
     ) -> None:
         kwargs = {} if body is None else {"json": body}
 
-        assert_unauthorized(anonymous.request(method, path, **kwargs))
+        assert_error(anonymous.request(method, path, **kwargs), 401, "unauthorized")
 
 
 class TestRevocation:
@@ -165,9 +165,9 @@ class TestRevocation:
         with db.write(engine) as conn:
             accounts.revoke_key(conn, key_id)
 
-        assert_unauthorized(client.get("/v1/tags"))
-        assert_unauthorized(with_key(app, key, "query").get("/v1/tags"))
-        assert_unauthorized(with_key(app, key, "bearer").get("/v1/tags"))
+        assert_error(client.get("/v1/tags"), 401, "unauthorized")
+        assert_error(with_key(app, key, "query").get("/v1/tags"), 401, "unauthorized")
+        assert_error(with_key(app, key, "bearer").get("/v1/tags"), 401, "unauthorized")
         assert api.get("/v1/tags").status_code == 200  # the account's other key still works
 
     def test_rotation_refuses_every_old_key_and_the_new_one_sees_the_same_account(
@@ -180,8 +180,8 @@ class TestRevocation:
         with db.write(engine) as conn:
             fresh = accounts.rotate_keys(conn, account.id)
 
-        assert_unauthorized(api.get("/v1/tags"))
-        assert_unauthorized(with_key(app, second, "bearer").get("/v1/tags"))
+        assert_error(api.get("/v1/tags"), 401, "unauthorized")
+        assert_error(with_key(app, second, "bearer").get("/v1/tags"), 401, "unauthorized")
         lists = with_key(app, fresh, "header").get("/v1/lists")
         assert lists.status_code == 200
         assert [item["id"] for item in lists.json()["data"]] == [list_id]
@@ -198,8 +198,8 @@ class TestRevocation:
             with db.write(engine) as conn:
                 accounts.revoke_key(conn, key_id)
 
-            assert_unauthorized(first.get("/v1/tags"))
-            assert_unauthorized(second.get("/v1/tags"))
+            assert_error(first.get("/v1/tags"), 401, "unauthorized")
+            assert_error(second.get("/v1/tags"), 401, "unauthorized")
 
 
 class TestReadOnlyKey:
@@ -266,11 +266,7 @@ class TestReadOnlyKey:
 
         response = read_only.request(method, fill(path), **kwargs)
 
-        assert response.status_code == 403, response.text
-        error = response.json()
-        assert error["success"] is False
-        assert error["error"] == "forbidden"
-        assert set(error) <= ERROR_KEYS
+        assert_error(response, 403, "forbidden")
         contact = get_contact(writer, contact_id)
         assert (contact["firstName"], contact["tags"], contact["listIds"]) == ("Ada", ["vip"], [])
         lists = writer.get("/v1/lists").json()["data"]

@@ -1,15 +1,10 @@
 """POST /v1/contacts: the compatible create, with lists and tags, atomically."""
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from contacthub.models import Contact
-from tests.factories import Account, create_list, get_contact, phone
-
-
-def count_contacts(engine: Engine, account_id: str) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).where(Contact.account_id == account_id)) or 0
+from tests.factories import Account, count_rows, create_list, get_contact, phone
 
 
 class TestCreate:
@@ -103,7 +98,7 @@ class TestCreate:
         assert body["error"] == "validation_error"
         assert body["details"] == [{"field": "fristName", "message": body["details"][0]["message"]}]
         assert "fristName" in body["message"]
-        assert count_contacts(engine, account.id) == 0
+        assert count_rows(engine, Contact, account.id) == 0
 
     def test_requires_a_phone_number(self, api: TestClient) -> None:
         response = api.post("/v1/contacts", json={"firstName": "Ann"})
@@ -200,7 +195,7 @@ class TestCreate:
             "error": "not_found",
             "message": "List not found",
         }
-        assert count_contacts(engine, account.id) == 0
+        assert count_rows(engine, Contact, account.id) == 0
         assert api.get("/v1/tags").json() == []
 
     def test_another_accounts_list_is_not_found_and_creates_nothing(
@@ -211,7 +206,7 @@ class TestCreate:
 
         assert response.status_code == 404
         assert response.json()["message"] == "List not found"
-        assert count_contacts(engine, account.id) == 0
+        assert count_rows(engine, Contact, account.id) == 0
         assert other_api.get(f"/v1/lists/{theirs}").json()["data"]["contactCount"] == 0
 
     def test_the_same_phone_in_two_accounts_is_two_contacts(

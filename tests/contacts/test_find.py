@@ -6,9 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import create_contact, get_contact, phone
-
-NOT_FOUND = {"success": False, "error": "not_found", "message": "Contact not found"}
+from tests.factories import CONTACT_NOT_FOUND, create_contact, get_contact, phone
 
 
 def find(api: TestClient, **params: str) -> Any:
@@ -60,7 +58,7 @@ class TestFindByPhone:
         response = find(api, phoneNumber=phone())
 
         assert response.status_code == 404
-        assert response.json() == NOT_FOUND
+        assert response.json() == CONTACT_NOT_FOUND
 
     def test_another_accounts_number_is_404(self, api: TestClient, other_api: TestClient) -> None:
         number = phone()
@@ -69,7 +67,7 @@ class TestFindByPhone:
         for params in ({"phoneNumber": number}, {"email": "theirs@example.com"}):
             response = find(api, **params)
             assert response.status_code == 404, params
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
 
 class TestFindByEmail:
@@ -97,7 +95,7 @@ class TestFindByEmail:
         response = find(api, email="nobody@example.com")
 
         assert response.status_code == 404
-        assert response.json() == NOT_FOUND
+        assert response.json() == CONTACT_NOT_FOUND
 
     def test_a_cleared_email_is_no_longer_found(self, api: TestClient) -> None:
         contact_id = create_contact(api, email="gone@example.com")
@@ -106,7 +104,7 @@ class TestFindByEmail:
         response = find(api, email="gone@example.com")
 
         assert response.status_code == 404
-        assert response.json() == NOT_FOUND
+        assert response.json() == CONTACT_NOT_FOUND
 
 
 class TestFindByBoth:
@@ -124,7 +122,7 @@ class TestFindByBoth:
         response = find(api, phoneNumber=number, email="two@example.com")
 
         assert response.status_code == 404
-        assert response.json() == NOT_FOUND
+        assert response.json() == CONTACT_NOT_FOUND
 
     def test_the_phone_picks_a_newer_contact_sharing_the_email(self, api: TestClient) -> None:
         create_contact(api, email="family@example.com")

@@ -1,14 +1,18 @@
 """GET and DELETE /v1/contacts/{contactId}: read one contact, erase it with everything it owns."""
 
-from typing import Any
-
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from contacthub.models import Contact, ContactTag, ListMembership, Message
-from tests.factories import Account, create_contact, create_list, get_contact, phone
-
-NOT_FOUND = {"success": False, "error": "not_found", "message": "Contact not found"}
+from tests.factories import (
+    CONTACT_NOT_FOUND,
+    Account,
+    create_contact,
+    create_list,
+    get_contact,
+    phone,
+    record_message,
+)
 
 CONTACT_KEYS = {
     "id",
@@ -52,15 +56,6 @@ def rows_of(engine: Engine, account_id: str, contact_id: str) -> dict[str, int]:
     }
     with engine.connect() as conn:
         return {table: conn.scalar(query) or 0 for table, query in counts.items()}
-
-
-def record_message(api: TestClient, contact_id: str, **fields: Any) -> dict[str, Any]:
-    response = api.post(
-        f"/v1/contacts/messages/{contact_id}", json={"direction": "inbound", "body": "hi", **fields}
-    )
-    assert response.status_code == 201, response.text
-    message: dict[str, Any] = response.json()["data"]
-    return message
 
 
 def busy_contact(api: TestClient) -> tuple[str, str]:
@@ -109,7 +104,7 @@ class TestGet:
         for contact_id in ("ct_01JD0000000000000000000000", "nope", "ct_", "%20"):
             response = api.get(f"/v1/contacts/{contact_id}")
             assert response.status_code == 404, contact_id
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
     def test_no_key_is_401(self, api: TestClient, anonymous: TestClient) -> None:
         contact_id = create_contact(api)
@@ -138,7 +133,7 @@ class TestDelete:
 
         api.delete(f"/v1/contacts/{contact_id}")
 
-        assert api.get(f"/v1/contacts/{contact_id}").json() == NOT_FOUND
+        assert api.get(f"/v1/contacts/{contact_id}").json() == CONTACT_NOT_FOUND
         assert api.get(f"/v1/contacts/{contact_id}").status_code == 404
         assert api.get("/v1/contacts", params={"phoneNumber": number}).status_code == 404
         assert api.get(f"/v1/contacts/tags/{contact_id}").status_code == 404
@@ -201,7 +196,7 @@ class TestDelete:
         response = api.delete(f"/v1/contacts/{contact_id}")
 
         assert response.status_code == 404
-        assert response.json() == NOT_FOUND
+        assert response.json() == CONTACT_NOT_FOUND
 
     def test_an_unknown_or_malformed_id_is_404_and_deletes_nothing(
         self, api: TestClient, engine: Engine, account: Account
@@ -212,7 +207,7 @@ class TestDelete:
         for unknown in ("ct_01JD0000000000000000000000", "nope"):
             response = api.delete(f"/v1/contacts/{unknown}")
             assert response.status_code == 404, unknown
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
         assert get_contact(api, contact_id) == before
         assert rows_of(engine, account.id, contact_id)["messages"] == 2

@@ -9,9 +9,15 @@ from sqlalchemy import Engine
 
 from contacthub.accounts import service as accounts
 from contacthub.core import db
-from tests.factories import Account, create_contact, create_list, get_contact, phone
+from tests.factories import (
+    UNKNOWN_CONTACT,
+    Account,
+    create_contact,
+    create_list,
+    get_contact,
+    phone,
+)
 
-UNKNOWN_CONTACT = "ct_01JD0000000000000000000000"
 MALFORMED_CONTACT = "nope"
 
 # Every endpoint that takes a contact id in its path: (method, path, JSON body or None).

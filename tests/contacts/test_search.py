@@ -5,52 +5,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from contacthub.core.clock import to_wire
-from contacthub.core.ids import new_id
-from contacthub.models import Contact
-from tests.factories import Account, create_contact, create_list
+from tests.factories import Account, create_contact, create_list, insert_contacts, walk
 
 
 def search(api: TestClient, **params: Any) -> list[str]:
     """Ids of every match, walking all pages."""
-    ids: list[str] = []
-    cursor = None
-    while True:
-        response = api.get(
-            "/v1/contacts/search", params={**params, **({"cursor": cursor} if cursor else {})}
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids += [contact["id"] for contact in body["data"]]
-        cursor = body["nextCursor"]
-        if cursor is None:
-            return ids
-
-
-def insert_contacts(engine: Engine, account_id: str, count: int, start: int = 0) -> list[str]:
-    """Contacts straight into the table (fast), ids in creation order."""
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "account_id": account_id,
-            "id": new_id("contact"),
-            "phone_number": f"+1415{2_000_000 + start + n}",
-            "first_name": "Bulk",
-            "last_name": f"N{start + n}",
-            "is_bot_active": True,
-            "do_not_disturb": False,
-            "custom_fields": {},
-            "created_at": now,
-            "updated_at": now,
-        }
-        for n in range(count)
+    return [
+        contact["id"] for page in walk(api, "/v1/contacts/search", **params) for contact in page
     ]
-    with engine.begin() as conn:
-        for chunk in range(0, count, 2000):
-            conn.execute(insert(Contact), rows[chunk : chunk + 2000])
-    return sorted(row["id"] for row in rows)
 
 
 class TestFilters:
@@ -131,7 +96,7 @@ class TestPagination:
             seen += [contact["id"] for contact in body["data"]]
             pages += 1
             if pages % 10 == 0:  # meanwhile, new contacts keep arriving
-                insert_contacts(engine, account.id, 5, start=20_000 + pages)
+                insert_contacts(engine, account.id, 5)
             cursor = body["nextCursor"]
             if cursor is None:
                 break

@@ -6,9 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import create_contact, create_list, get_contact, phone
-
-NOT_FOUND = {"success": False, "error": "not_found", "message": "Contact not found"}
+from tests.factories import CONTACT_NOT_FOUND, create_contact, create_list, get_contact, phone
 
 # Both methods behave the same: only the fields sent change.
 METHODS = pytest.mark.parametrize("method", ["PUT", "PATCH"])
@@ -184,7 +182,7 @@ class TestUpdate:
         for contact_id in ("ct_01JD0000000000000000000000", "nope"):
             response = update(api, method, contact_id, {"firstName": "Ann"})
             assert response.status_code == 404, contact_id
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
 
 class TestNull:

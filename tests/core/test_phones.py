@@ -14,11 +14,11 @@ import phonenumbers as pn
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, assume, given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from contacthub.core.phones import InvalidPhone, to_e164
 from contacthub.models import Contact
-from tests.factories import Account
+from tests.factories import Account, count_rows
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 # What the contract lets a number carry besides its digits and a leading + (API.md §1), plus the
@@ -227,11 +227,6 @@ class TestJunk:
         assert is_subsequence(result[1:], digits_of(text))  # no digit is made up
 
 
-def count_contacts(engine: Engine, account_id: str) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).where(Contact.account_id == account_id)) or 0
-
-
 class TestThroughTheApi:
     @through_the_api
     @given(raw=refusable)
@@ -247,7 +242,7 @@ class TestThroughTheApi:
             assert answer.status_code == 400, (raw, answer.text)
             assert answer.json()["details"][0]["field"] == "phoneNumber"
 
-        assert count_contacts(engine, account.id) == 0
+        assert count_rows(engine, Contact, account.id) == 0
 
     @through_the_api
     @given(data=st.data(), number=valid_numbers())

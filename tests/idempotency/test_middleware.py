@@ -3,20 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, update
 
 from contacthub.models import Contact, IdempotencyKey, Message
-from tests.factories import Account, create_contact, phone
-
-
-def count(engine: Engine, model: type, account_id: str) -> int:
-    with engine.connect() as conn:
-        return (
-            conn.scalar(
-                select(func.count()).select_from(model).where(model.account_id == account_id)
-            )
-            or 0
-        )
+from tests.factories import Account, count_rows, create_contact, phone
 
 
 class TestReplay:
@@ -31,7 +21,7 @@ class TestReplay:
         assert again.json() == first.json()
         assert again.headers["Idempotent-Replayed"] == "true"
         assert "Idempotent-Replayed" not in first.headers
-        assert count(engine, Contact, account.id) == 1
+        assert count_rows(engine, Contact, account.id) == 1
 
     def test_a_replay_is_the_first_answer_even_when_the_state_changed(
         self, api: TestClient
@@ -57,7 +47,7 @@ class TestReplay:
             )
             assert answer.status_code == 201
 
-        assert count(engine, Message, account.id) == 1
+        assert count_rows(engine, Message, account.id) == 1
 
     def test_the_same_json_in_another_order_is_the_same_request(self, api: TestClient) -> None:
         number = phone()
@@ -99,7 +89,7 @@ class TestConflicts:
         assert response.status_code == 409
         assert response.json()["error"] == "idempotency_conflict"
         assert response.json()["success"] is False
-        assert count(engine, Contact, account.id) == 1
+        assert count_rows(engine, Contact, account.id) == 1
 
     def test_the_same_key_on_another_path_is_409(self, api: TestClient) -> None:
         contact_id = create_contact(api)

@@ -6,40 +6,21 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import Engine, event
 
-from contacthub.core.clock import utcnow
-from contacthub.core.ids import new_id
-from contacthub.models import Contact
-from tests.factories import Account, create_contact, create_list, get_contact
+from tests.factories import (
+    UNKNOWN_CONTACT,
+    Account,
+    assert_invalid,
+    create_contact,
+    create_list,
+    get_contact,
+    insert_contacts,
+    walk,
+)
 
 LIST_KEYS = {"id", "name", "description", "contactCount", "createdAt", "updatedAt"}
 LIST_NOT_FOUND = {"success": False, "error": "not_found", "message": "List not found"}
-UNKNOWN_CONTACT = "ct_01JD0000000000000000000000"
-
-
-def insert_contacts(engine: Engine, account_id: str, count: int) -> list[str]:
-    """Store ``count`` contacts straight into the table (10,000 HTTP calls would be too slow); ids."""
-    now = utcnow()
-    ids = [new_id("contact") for _ in range(count)]
-    rows = [
-        {
-            "account_id": account_id,
-            "id": contact_id,
-            "first_name": "Bulk",
-            "last_name": "Contact",
-            "is_bot_active": True,
-            "do_not_disturb": False,
-            "custom_fields": {},
-            "created_at": now,
-            "updated_at": now,
-        }
-        for contact_id in ids
-    ]
-    with engine.begin() as conn:
-        for start in range(0, count, 1_000):
-            conn.execute(insert(Contact), rows[start : start + 1_000])
-    return ids
 
 
 # A bulk call of 10,000 ids must be a handful of set operations. Statements beyond this budget
@@ -84,30 +65,6 @@ def add(api: TestClient, list_id: str, contact_ids: list[str]) -> Any:
 
 def remove(api: TestClient, list_id: str, contact_ids: list[str]) -> Any:
     return api.request("DELETE", f"/v1/lists/{list_id}/contacts", json={"contactIds": contact_ids})
-
-
-def walk(api: TestClient, path: str, limit: int) -> list[list[dict[str, Any]]]:
-    """Every page of a collection, following nextCursor until it is null."""
-    pages: list[list[dict[str, Any]]] = []
-    params: dict[str, Any] = {"limit": limit}
-    while True:
-        response = api.get(path, params=params)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["success"] is True
-        assert set(body) == {"success", "data", "nextCursor"}
-        pages.append(body["data"])
-        if body["nextCursor"] is None:
-            return pages
-        assert len(pages) < 100, "the cursor never ends"
-        params = {"limit": limit, "cursor": body["nextCursor"]}
-
-
-def assert_invalid(response: Any, field: str) -> None:
-    assert response.status_code == 400, response.text
-    body = response.json()
-    assert body["success"] is False
-    assert field in [detail["field"] for detail in body["details"]]
 
 
 class TestCreateList:

@@ -5,10 +5,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import create_contact, create_list, get_contact
+from tests.factories import UNKNOWN_CONTACT, create_contact, create_list, get_contact
 
 DENIED = {"success": False, "error": "permission_denied", "message": "Permission denied"}
-UNKNOWN_CONTACT = "ct_01JD0000000000000000000000"
 UNKNOWN_LIST = "ls_01JD0000000000000000000000"
 
 

@@ -7,14 +7,22 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from contacthub.core.clock import parse_wire, to_wire
 from contacthub.models import Message
-from tests.factories import Account, create_contact, get_contact
+from tests.factories import (
+    CONTACT_NOT_FOUND,
+    UNKNOWN_CONTACT,
+    Account,
+    count_rows,
+    create_contact,
+    get_contact,
+    post_message,
+    record_message,
+    walk,
+)
 
-NOT_FOUND = {"success": False, "error": "not_found", "message": "Contact not found"}
-UNKNOWN_CONTACT = "ct_01JD0000000000000000000000"
 MESSAGE_KEYS = {
     "id",
     "contactId",
@@ -32,53 +40,9 @@ MESSAGE_KEYS = {
 }
 
 
-def post_message(api: TestClient, contact_id: str, **fields: Any) -> Any:
-    """The response to recording a message (an inbound text unless the fields say otherwise)."""
-    return api.post(
-        f"/v1/contacts/messages/{contact_id}",
-        json={"direction": "inbound", "body": "hello", **fields},
-    )
-
-
-def record(api: TestClient, contact_id: str, **fields: Any) -> dict[str, Any]:
-    """Record a message; the message as the API answered it."""
-    response = post_message(api, contact_id, **fields)
-    assert response.status_code == 201, response.text
-    message: dict[str, Any] = response.json()["data"]
-    return message
-
-
 def ago(**delta: float) -> str:
     """A wire time this long before now."""
     return str(to_wire(datetime.now(UTC) - timedelta(**delta)))
-
-
-def walk(api: TestClient, contact_id: str, **params: Any) -> list[list[dict[str, Any]]]:
-    """Every page of a contact's messages, following nextCursor until it is null."""
-    pages: list[list[dict[str, Any]]] = []
-    cursor = None
-    while True:
-        response = api.get(
-            f"/v1/contacts/messages/{contact_id}",
-            params={**params, **({"cursor": cursor} if cursor else {})},
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert set(body) == {"success", "data", "nextCursor"}
-        assert body["success"] is True
-        pages.append(body["data"])
-        cursor = body["nextCursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 1000, "nextCursor never ends"
-
-
-def stored_count(engine: Engine, account_id: str, contact_id: str | None = None) -> int:
-    query = select(func.count()).where(Message.account_id == account_id)
-    if contact_id is not None:
-        query = query.where(Message.contact_id == contact_id)
-    with engine.connect() as conn:
-        return conn.scalar(query) or 0
 
 
 def in_order(messages: list[dict[str, Any]]) -> list[str]:
@@ -128,13 +92,13 @@ class TestRecord:
             "metadata",
         ):
             assert message[field] == body[field], field
-        assert walk(api, contact_id) == [[message]]
+        assert walk(api, f"/v1/contacts/messages/{contact_id}") == [[message]]
 
     def test_fills_in_the_defaults(self, api: TestClient) -> None:
         contact_id = create_contact(api)
         before = datetime.now(UTC) - timedelta(seconds=1)
 
-        message = record(api, contact_id, direction="inbound", body="hi")
+        message = record_message(api, contact_id, direction="inbound", body="hi")
 
         after = datetime.now(UTC) + timedelta(seconds=1)
         assert before <= parse_wire(message["timestamp"]) <= after
@@ -147,7 +111,7 @@ class TestRecord:
     def test_a_media_url_alone_is_enough(self, api: TestClient) -> None:
         contact_id = create_contact(api)
 
-        message = record(
+        message = record_message(
             api, contact_id, body=None, type="audio", mediaUrl="https://cdn.example.com/a.ogg"
         )
 
@@ -183,7 +147,7 @@ class TestRecord:
         result = response.json()
         assert result["success"] is False
         assert field in [detail["field"] for detail in result["details"]]
-        assert stored_count(engine, account.id) == 0
+        assert count_rows(engine, Message, account.id) == 0
 
     @pytest.mark.parametrize(
         "content",
@@ -204,7 +168,7 @@ class TestRecord:
         assert response.status_code == 400
         assert response.json()["success"] is False
         assert response.json()["details"]
-        assert stored_count(engine, account.id) == 0
+        assert count_rows(engine, Message, account.id) == 0
 
     def test_an_unknown_contact_is_404_and_stores_nothing(
         self, api: TestClient, engine: Engine, account: Account
@@ -212,9 +176,9 @@ class TestRecord:
         for contact_id in (UNKNOWN_CONTACT, "nope"):
             response = post_message(api, contact_id)
             assert response.status_code == 404, contact_id
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
-        assert stored_count(engine, account.id) == 0
+        assert count_rows(engine, Message, account.id) == 0
 
 
 class TestMessageSid:
@@ -222,31 +186,31 @@ class TestMessageSid:
         self, api: TestClient, engine: Engine, account: Account
     ) -> None:
         contact_id = create_contact(api)
-        first = record(api, contact_id, messageSid="SM-twice", body="first")
+        first = record_message(api, contact_id, messageSid="SM-twice", body="first")
 
         response = post_message(api, contact_id, messageSid="SM-twice", body="second")
 
         assert response.status_code == 200
         assert response.json() == {"success": True, "data": first}
-        assert walk(api, contact_id) == [[first]]
-        assert stored_count(engine, account.id) == 1
+        assert walk(api, f"/v1/contacts/messages/{contact_id}") == [[first]]
+        assert count_rows(engine, Message, account.id) == 1
 
     def test_the_same_sid_on_another_contact_is_still_the_first_message(
         self, api: TestClient, engine: Engine, account: Account
     ) -> None:
         one, two = create_contact(api), create_contact(api)
-        first = record(api, one, messageSid="SM-elsewhere")
+        first = record_message(api, one, messageSid="SM-elsewhere")
 
         response = post_message(api, two, messageSid="SM-elsewhere", body="copy")
 
         assert response.status_code == 200
         assert response.json()["data"] == first
-        assert walk(api, two) == [[]]
-        assert stored_count(engine, account.id) == 1
+        assert walk(api, f"/v1/contacts/messages/{two}") == [[]]
+        assert count_rows(engine, Message, account.id) == 1
 
     def test_a_duplicate_inbound_does_not_reopen_the_chat_window(self, api: TestClient) -> None:
         contact_id = create_contact(api)
-        record(api, contact_id, messageSid="SM-window")
+        record_message(api, contact_id, messageSid="SM-window")
         api.patch(f"/v1/contacts/{contact_id}", json={"isChatWindowOpen": False})
 
         assert post_message(api, contact_id, messageSid="SM-window").status_code == 200
@@ -257,7 +221,7 @@ class TestMessageSid:
         self, api: TestClient, other_api: TestClient
     ) -> None:
         mine, theirs = create_contact(api), create_contact(other_api)
-        first = record(api, mine, messageSid="SM-shared")
+        first = record_message(api, mine, messageSid="SM-shared")
 
         response = post_message(other_api, theirs, messageSid="SM-shared")
 
@@ -268,11 +232,11 @@ class TestMessageSid:
     def test_different_sids_are_different_messages(self, api: TestClient) -> None:
         contact_id = create_contact(api)
 
-        one = record(api, contact_id, messageSid="SM-a")
-        two = record(api, contact_id, messageSid="SM-b")
+        one = record_message(api, contact_id, messageSid="SM-a")
+        two = record_message(api, contact_id, messageSid="SM-b")
 
         assert one["id"] != two["id"]
-        assert len(walk(api, contact_id)[0]) == 2
+        assert len(walk(api, f"/v1/contacts/messages/{contact_id}")[0]) == 2
 
 
 class TestChatWindow:
@@ -280,46 +244,46 @@ class TestChatWindow:
         contact_id = create_contact(api)
         assert get_contact(api, contact_id)["isChatWindowOpen"] is False
 
-        record(api, contact_id, direction="inbound")
+        record_message(api, contact_id, direction="inbound")
 
         assert get_contact(api, contact_id)["isChatWindowOpen"] is True
 
     def test_an_outbound_message_does_not(self, api: TestClient) -> None:
         contact_id = create_contact(api)
 
-        record(api, contact_id, direction="outbound")
+        record_message(api, contact_id, direction="outbound")
 
         assert get_contact(api, contact_id)["isChatWindowOpen"] is False
 
     def test_an_inbound_message_two_days_old_does_not(self, api: TestClient) -> None:
         contact_id = create_contact(api)
 
-        record(api, contact_id, direction="inbound", timestamp=ago(days=2))
+        record_message(api, contact_id, direction="inbound", timestamp=ago(days=2))
 
         assert get_contact(api, contact_id)["isChatWindowOpen"] is False
 
     def test_an_inbound_message_23_hours_old_does(self, api: TestClient) -> None:
         contact_id = create_contact(api)
 
-        record(api, contact_id, direction="inbound", timestamp=ago(hours=23))
+        record_message(api, contact_id, direction="inbound", timestamp=ago(hours=23))
 
         assert get_contact(api, contact_id)["isChatWindowOpen"] is True
 
     def test_an_old_inbound_after_a_recent_one_leaves_it_open(self, api: TestClient) -> None:
         contact_id = create_contact(api)
-        record(api, contact_id, direction="inbound")
+        record_message(api, contact_id, direction="inbound")
 
-        record(api, contact_id, direction="inbound", timestamp=ago(days=3))
+        record_message(api, contact_id, direction="inbound", timestamp=ago(days=3))
 
         assert get_contact(api, contact_id)["isChatWindowOpen"] is True
 
     def test_an_inbound_message_reopens_a_window_the_client_closed(self, api: TestClient) -> None:
         contact_id = create_contact(api)
-        record(api, contact_id, direction="inbound")
+        record_message(api, contact_id, direction="inbound")
         api.put(f"/v1/contacts/{contact_id}", json={"isChatWindowOpen": False})
         assert get_contact(api, contact_id)["isChatWindowOpen"] is False
 
-        record(api, contact_id, direction="inbound")
+        record_message(api, contact_id, direction="inbound")
 
         assert get_contact(api, contact_id)["isChatWindowOpen"] is True
 
@@ -332,7 +296,7 @@ class TestList:
         base = datetime(2026, 3, 1, 12, tzinfo=UTC)
         minutes = [5, 1, 3, 3, 3, 0, 7, 1, 5, 9, 3]
         made = [
-            record(
+            record_message(
                 api,
                 contact_id,
                 direction="inbound" if n % 2 else "outbound",
@@ -367,7 +331,7 @@ class TestList:
     ) -> None:
         contact_id, made = messages
 
-        pages = walk(api, contact_id, limit=limit, order=order)
+        pages = walk(api, f"/v1/contacts/messages/{contact_id}", limit=limit, order=order)
 
         expected = in_order(made)
         if order == "desc":
@@ -383,16 +347,18 @@ class TestList:
     ) -> None:
         contact_id, _ = messages
 
-        assert walk(api, contact_id, limit=3) == walk(api, contact_id, limit=3, order="asc")
+        assert walk(api, f"/v1/contacts/messages/{contact_id}", limit=3) == walk(
+            api, f"/v1/contacts/messages/{contact_id}", limit=3, order="asc"
+        )
 
     def test_a_message_added_during_a_walk_does_not_disturb_it(
         self, api: TestClient, messages: tuple[str, list[dict[str, Any]]]
     ) -> None:
         contact_id, made = messages
         first = api.get(f"/v1/contacts/messages/{contact_id}", params={"limit": 4}).json()
-        late = record(api, contact_id, timestamp="2026-03-01T13:00:00Z")
+        late = record_message(api, contact_id, timestamp="2026-03-01T13:00:00Z")
 
-        rest = walk(api, contact_id, limit=4, cursor=first["nextCursor"])
+        rest = walk(api, f"/v1/contacts/messages/{contact_id}", limit=4, cursor=first["nextCursor"])
 
         seen = [m["id"] for m in first["data"]] + [m["id"] for page in rest for m in page]
         assert seen == [*in_order(made), late["id"]]
@@ -400,7 +366,7 @@ class TestList:
     def test_the_default_page_is_50(self, api: TestClient) -> None:
         contact_id = create_contact(api)
         for n in range(51):
-            record(
+            record_message(
                 api,
                 contact_id,
                 body=f"n{n}",
@@ -419,10 +385,10 @@ class TestList:
 
     def test_only_this_contacts_messages(self, api: TestClient) -> None:
         contact_id, other = create_contact(api), create_contact(api)
-        mine = record(api, contact_id)
-        record(api, other)
+        mine = record_message(api, contact_id)
+        record_message(api, other)
 
-        assert walk(api, contact_id) == [[mine]]
+        assert walk(api, f"/v1/contacts/messages/{contact_id}") == [[mine]]
 
     def test_a_contact_without_messages_has_an_empty_page(self, api: TestClient) -> None:
         contact_id = create_contact(api)
@@ -435,7 +401,7 @@ class TestList:
     @pytest.mark.parametrize("limit", ["0", "501", "x", "-1", "1.5"])
     def test_a_bad_limit_is_400(self, api: TestClient, limit: str) -> None:
         contact_id = create_contact(api)
-        record(api, contact_id)
+        record_message(api, contact_id)
 
         response = api.get(f"/v1/contacts/messages/{contact_id}", params={"limit": limit})
 
@@ -455,7 +421,7 @@ class TestList:
     )
     def test_a_bad_cursor_is_400(self, api: TestClient, cursor: str) -> None:
         contact_id = create_contact(api)
-        record(api, contact_id)
+        record_message(api, contact_id)
 
         response = api.get(f"/v1/contacts/messages/{contact_id}", params={"cursor": cursor})
 
@@ -465,7 +431,7 @@ class TestList:
     @pytest.mark.parametrize("order", ["up", "newest", "ascending"])
     def test_a_bad_order_is_400(self, api: TestClient, order: str) -> None:
         contact_id = create_contact(api)
-        record(api, contact_id)
+        record_message(api, contact_id)
 
         response = api.get(f"/v1/contacts/messages/{contact_id}", params={"order": order})
 
@@ -486,11 +452,11 @@ class TestList:
         for contact_id in (UNKNOWN_CONTACT, "nope"):
             response = api.get(f"/v1/contacts/messages/{contact_id}")
             assert response.status_code == 404, contact_id
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
     def test_no_key_is_401(self, api: TestClient, anonymous: TestClient) -> None:
         contact_id = create_contact(api)
-        record(api, contact_id, body="private")
+        record_message(api, contact_id, body="private")
 
         response = anonymous.get(f"/v1/contacts/messages/{contact_id}")
 

@@ -6,29 +6,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import create_contact, get_contact
-
-NOT_FOUND = {"success": False, "error": "not_found", "message": "Contact not found"}
-UNKNOWN_CONTACT = "ct_01JD0000000000000000000000"
-
-
-def tags_of(api: TestClient, contact_id: str) -> list[dict[str, Any]]:
-    """The contact's tags as GET /v1/contacts/tags/{id} shows them."""
-    response = api.get(f"/v1/contacts/tags/{contact_id}")
-    assert response.status_code == 200, response.text
-    tags: list[dict[str, Any]] = response.json()
-    return tags
+from tests.factories import (
+    CONTACT_NOT_FOUND,
+    UNKNOWN_CONTACT,
+    account_tags,
+    contact_tags,
+    create_contact,
+    get_contact,
+)
 
 
 def attach(api: TestClient, contact_id: str, tags: Any) -> Any:
     return api.post(f"/v1/contacts/{contact_id}/tags", json={"tags": tags})
-
-
-def account_tags(api: TestClient) -> list[dict[str, Any]]:
-    response = api.get("/v1/tags")
-    assert response.status_code == 200, response.text
-    tags: list[dict[str, Any]] = response.json()
-    return tags
 
 
 class TestGetContactTags:
@@ -58,7 +47,7 @@ class TestGetContactTags:
         contact_id = create_contact(api, tags=["mine"])
         create_contact(api, tags=["neighbour"])
 
-        assert tags_of(api, contact_id) == [{"name": "mine", "description": None}]
+        assert contact_tags(api, contact_id) == [{"name": "mine", "description": None}]
 
     def test_without_a_contact_id_is_400(self, api: TestClient) -> None:
         response = api.get("/v1/contacts/tags/")
@@ -74,7 +63,7 @@ class TestGetContactTags:
         for contact_id in (UNKNOWN_CONTACT, "nope"):
             response = api.get(f"/v1/contacts/tags/{contact_id}")
             assert response.status_code == 404, contact_id
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
     def test_no_key_is_401(self, api: TestClient, anonymous: TestClient) -> None:
         contact_id = create_contact(api, tags=["secret"])
@@ -97,7 +86,7 @@ class TestAttach:
             {"name": "vip", "description": None},
         ]
         assert response.json() == {"success": True, "data": expected}
-        assert tags_of(api, contact_id) == expected
+        assert contact_tags(api, contact_id) == expected
         assert get_contact(api, contact_id)["tags"] == ["lead", "vip"]
 
     def test_creates_the_missing_tags_in_the_account(self, api: TestClient) -> None:
@@ -120,7 +109,7 @@ class TestAttach:
         response = attach(api, contact_id, ["vip", "Vip"])
 
         assert response.status_code == 200
-        assert tags_of(api, contact_id) == [{"name": "VIP", "description": None}]
+        assert contact_tags(api, contact_id) == [{"name": "VIP", "description": None}]
         assert get_contact(api, contact_id)["tags"] == ["VIP"]
         assert account_tags(api) == [{"name": "VIP", "description": None}]
 
@@ -129,7 +118,7 @@ class TestAttach:
 
         attach(api, contact_id, ["Gold", "GOLD", "gold"])
 
-        assert tags_of(api, contact_id) == [{"name": "Gold", "description": None}]
+        assert contact_tags(api, contact_id) == [{"name": "Gold", "description": None}]
         assert [tag["name"] for tag in account_tags(api)] == ["Gold"]
 
     def test_attaching_again_keeps_one_of_each(self, api: TestClient) -> None:
@@ -138,23 +127,23 @@ class TestAttach:
         response = attach(api, contact_id, ["vip", "VIP"])
 
         assert response.status_code == 200
-        assert tags_of(api, contact_id) == [{"name": "vip", "description": None}]
+        assert contact_tags(api, contact_id) == [{"name": "vip", "description": None}]
 
     def test_adds_to_the_tags_already_there(self, api: TestClient) -> None:
         contact_id = create_contact(api, tags=["old"])
 
         attach(api, contact_id, ["new"])
 
-        assert [tag["name"] for tag in tags_of(api, contact_id)] == ["new", "old"]
+        assert [tag["name"] for tag in contact_tags(api, contact_id)] == ["new", "old"]
 
     def test_a_description_given_sets_it_a_bare_name_keeps_it(self, api: TestClient) -> None:
         contact_id = create_contact(api, tags=[{"name": "lead", "description": "warm"}])
 
         attach(api, contact_id, ["lead"])
-        assert tags_of(api, contact_id) == [{"name": "lead", "description": "warm"}]
+        assert contact_tags(api, contact_id) == [{"name": "lead", "description": "warm"}]
 
         attach(api, contact_id, [{"name": "LEAD", "description": "hot"}])
-        assert tags_of(api, contact_id) == [{"name": "lead", "description": "hot"}]
+        assert contact_tags(api, contact_id) == [{"name": "lead", "description": "hot"}]
 
     def test_moves_updated_at(self, api: TestClient) -> None:
         contact_id = create_contact(api)
@@ -189,14 +178,14 @@ class TestAttach:
         assert response.status_code == 400
         assert response.json()["success"] is False
         assert response.json()["details"]
-        assert tags_of(api, contact_id) == []
+        assert contact_tags(api, contact_id) == []
         assert account_tags(api) == []
 
     def test_an_unknown_contact_is_404_and_creates_no_tag(self, api: TestClient) -> None:
         for contact_id in (UNKNOWN_CONTACT, "nope"):
             response = attach(api, contact_id, ["orphan"])
             assert response.status_code == 404, contact_id
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND
 
         assert account_tags(api) == []
 
@@ -212,7 +201,7 @@ class TestDetach:
         assert body["success"] is True
         assert isinstance(body["message"], str) and body["message"]
         assert set(body) == {"success", "message"}
-        assert tags_of(api, contact_id) == [{"name": "lead", "description": None}]
+        assert contact_tags(api, contact_id) == [{"name": "lead", "description": None}]
         assert get_contact(api, contact_id)["tags"] == ["lead"]
 
     def test_the_name_compares_case_insensitively(self, api: TestClient) -> None:
@@ -221,7 +210,7 @@ class TestDetach:
         response = api.delete(f"/v1/contacts/{contact_id}/tags/VIP")
 
         assert response.status_code == 200
-        assert tags_of(api, contact_id) == []
+        assert contact_tags(api, contact_id) == []
 
     def test_a_name_with_spaces_is_url_encoded(self, api: TestClient) -> None:
         contact_id = create_contact(api, tags=["big deal", "small"])
@@ -229,7 +218,7 @@ class TestDetach:
         response = api.delete(f"/v1/contacts/{contact_id}/tags/big%20deal")
 
         assert response.status_code == 200
-        assert [tag["name"] for tag in tags_of(api, contact_id)] == ["small"]
+        assert [tag["name"] for tag in contact_tags(api, contact_id)] == ["small"]
 
     def test_keeps_the_tag_and_other_contacts_that_carry_it(self, api: TestClient) -> None:
         contact_id = create_contact(api, tags=[{"name": "vip", "description": "best"}])
@@ -237,7 +226,7 @@ class TestDetach:
 
         api.delete(f"/v1/contacts/{contact_id}/tags/vip")
 
-        assert tags_of(api, other) == [{"name": "vip", "description": "best"}]
+        assert contact_tags(api, other) == [{"name": "vip", "description": "best"}]
         assert account_tags(api) == [{"name": "vip", "description": "best"}]
 
     def test_a_tag_the_contact_does_not_carry_is_not_an_error(self, api: TestClient) -> None:
@@ -249,10 +238,10 @@ class TestDetach:
             assert response.status_code == 200, name
             assert response.json()["success"] is True
 
-        assert tags_of(api, contact_id) == [{"name": "kept", "description": None}]
+        assert contact_tags(api, contact_id) == [{"name": "kept", "description": None}]
 
     def test_an_unknown_contact_is_404(self, api: TestClient) -> None:
         for contact_id in (UNKNOWN_CONTACT, "nope"):
             response = api.delete(f"/v1/contacts/{contact_id}/tags/vip")
             assert response.status_code == 404, contact_id
-            assert response.json() == NOT_FOUND
+            assert response.json() == CONTACT_NOT_FOUND

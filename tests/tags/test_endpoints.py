@@ -5,46 +5,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import create_contact, get_contact, phone
-
-
-def tags(api: TestClient) -> list[dict[str, Any]]:
-    response = api.get("/v1/tags")
-    assert response.status_code == 200, response.text
-    body: list[dict[str, Any]] = response.json()
-    return body
-
-
-def contact_tags(api: TestClient, contact_id: str) -> list[dict[str, Any]]:
-    response = api.get(f"/v1/contacts/tags/{contact_id}")
-    assert response.status_code == 200, response.text
-    body: list[dict[str, Any]] = response.json()
-    return body
+from tests.factories import (
+    account_tags,
+    assert_error,
+    contact_tags,
+    create_contact,
+    get_contact,
+    phone,
+)
 
 
 def tag_contact(api: TestClient, contact_id: str, *names: str) -> None:
     response = api.post(f"/v1/contacts/{contact_id}/tags", json={"tags": list(names)})
     assert response.status_code == 200, response.text
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert body["success"] is False
-    assert (
-        {"success", "error", "message"}
-        <= set(body)
-        <= {
-            "success",
-            "error",
-            "message",
-            "details",
-            "contactId",
-        }
-    )
-    if code is not None:
-        assert body["error"] == code
-    return body
 
 
 class TestListTags:
@@ -62,7 +35,7 @@ class TestListTags:
         api.put("/v1/tags/alpha", json={"description": "first"})
         tag_contact(other_api, create_contact(other_api), "theirs")
 
-        assert tags(api) == [
+        assert account_tags(api) == [
             {"name": "alpha", "description": "first"},
             {"name": "mid", "description": None},
             {"name": "zeta", "description": None},
@@ -71,7 +44,7 @@ class TestListTags:
     def test_sorts_names_whatever_their_case(self, api: TestClient) -> None:
         tag_contact(api, create_contact(api), "beta", "Gamma", "Alpha")
 
-        assert [tag["name"] for tag in tags(api)] == ["Alpha", "beta", "Gamma"]
+        assert [tag["name"] for tag in account_tags(api)] == ["Alpha", "beta", "Gamma"]
 
 
 class TestTagContact:
@@ -88,7 +61,7 @@ class TestTagContact:
         assert body["success"] is True
         assert "data" in body
         assert contact_tags(api, contact_id) == [{"name": "vip", "description": None}]
-        assert tags(api) == [{"name": "vip", "description": None}]
+        assert account_tags(api) == [{"name": "vip", "description": None}]
 
     def test_takes_tag_and_phone_from_the_query_without_the_plus(self, api: TestClient) -> None:
         contact_id = create_contact(api, phoneNumber="+14155550123")
@@ -133,7 +106,7 @@ class TestTagContact:
         response = api.post("/v1/tags", json={"tag": "vip", "phoneNumber": second})
 
         assert response.status_code == 200
-        assert tags(api) == [{"name": "VIP", "description": None}]
+        assert account_tags(api) == [{"name": "VIP", "description": None}]
         assert get_contact(api, one)["tags"] == ["VIP"]
         assert get_contact(api, two)["tags"] == ["VIP"]
 
@@ -146,7 +119,7 @@ class TestTagContact:
             assert response.status_code == 200
 
         assert get_contact(api, contact_id)["tags"] == ["vip"]
-        assert len(tags(api)) == 1
+        assert len(account_tags(api)) == 1
 
     @pytest.mark.parametrize(
         ("given", "missing"),
@@ -172,7 +145,7 @@ class TestTagContact:
         for name in missing:
             assert name in body["message"], (name, body["message"])
             assert name in fields, (name, fields)
-        assert tags(api) == []
+        assert account_tags(api) == []
 
     def test_no_such_contact_is_404_and_creates_no_tag(self, api: TestClient) -> None:
         create_contact(api)
@@ -181,7 +154,7 @@ class TestTagContact:
 
         body = assert_error(response, 404, "not_found")
         assert body["message"] == "Contact not found"
-        assert tags(api) == []
+        assert account_tags(api) == []
 
     def test_another_accounts_contact_is_not_found(
         self, api: TestClient, other_api: TestClient
@@ -193,14 +166,14 @@ class TestTagContact:
 
         assert_error(response, 404, "not_found")
         assert get_contact(other_api, theirs)["tags"] == []
-        assert tags(other_api) == []
+        assert account_tags(other_api) == []
 
     def test_an_invalid_phone_number_is_400_naming_it(self, api: TestClient) -> None:
         response = api.post("/v1/tags", json={"tag": "vip", "phoneNumber": "+1234567890"})
 
         body = assert_error(response, 400)
         assert body["details"][0]["field"] == "phoneNumber"
-        assert tags(api) == []
+        assert account_tags(api) == []
 
     def test_an_unknown_body_field_is_400_naming_it(self, api: TestClient) -> None:
         number = phone()
@@ -210,7 +183,7 @@ class TestTagContact:
 
         body = assert_error(response, 400)
         assert [detail["field"] for detail in body["details"]] == ["tgas"]
-        assert tags(api) == []
+        assert account_tags(api) == []
 
 
 class TestPutTag:
@@ -225,7 +198,7 @@ class TestPutTag:
             "success": True,
             "data": {"name": "vip", "description": "big spenders"},
         }
-        assert tags(api) == [{"name": "vip", "description": "big spenders"}]
+        assert account_tags(api) == [{"name": "vip", "description": "big spenders"}]
         assert contact_tags(api, contact_id) == [{"name": "vip", "description": "big spenders"}]
 
     def test_null_clears_the_description(self, api: TestClient) -> None:
@@ -234,13 +207,13 @@ class TestPutTag:
         response = api.put("/v1/tags/vip", json={"description": None})
 
         assert response.status_code == 200
-        assert tags(api) == [{"name": "vip", "description": None}]
+        assert account_tags(api) == [{"name": "vip", "description": None}]
 
     def test_creates_a_tag_that_does_not_exist(self, api: TestClient) -> None:
         response = api.put("/v1/tags/big%20deal", json={"description": "over $10k"})
 
         assert response.status_code == 200
-        assert tags(api) == [{"name": "big deal", "description": "over $10k"}]
+        assert account_tags(api) == [{"name": "big deal", "description": "over $10k"}]
 
     def test_leaves_another_accounts_tag_alone(
         self, api: TestClient, other_api: TestClient
@@ -249,8 +222,8 @@ class TestPutTag:
 
         api.put("/v1/tags/vip", json={"description": "mine"})
 
-        assert tags(other_api) == [{"name": "vip", "description": "theirs"}]
-        assert tags(api) == [{"name": "vip", "description": "mine"}]
+        assert account_tags(other_api) == [{"name": "vip", "description": "theirs"}]
+        assert account_tags(api) == [{"name": "vip", "description": "mine"}]
 
     @pytest.mark.parametrize(
         ("body", "field"),
@@ -265,7 +238,7 @@ class TestPutTag:
 
         error = assert_error(response, 400)
         assert error["details"][0]["field"] == field
-        assert tags(api) == [{"name": "vip", "description": "kept"}]
+        assert account_tags(api) == [{"name": "vip", "description": "kept"}]
 
 
 class TestDeleteTag:
@@ -281,7 +254,7 @@ class TestDeleteTag:
         assert set(body) == {"success", "message"}
         assert body["success"] is True
         assert isinstance(body["message"], str) and body["message"]
-        assert tags(api) == [{"name": "lead", "description": None}]
+        assert account_tags(api) == [{"name": "lead", "description": None}]
         assert get_contact(api, one)["tags"] == ["lead"]
         assert contact_tags(api, two) == []
         assert get_contact(api, untagged)["tags"] == []
@@ -294,7 +267,7 @@ class TestDeleteTag:
 
         assert response.status_code == 200
         assert get_contact(api, contact_id)["tags"] == []
-        assert tags(api) == []
+        assert account_tags(api) == []
 
     def test_an_unknown_tag_is_404(self, api: TestClient) -> None:
         tag_contact(api, create_contact(api), "vip")
@@ -302,7 +275,7 @@ class TestDeleteTag:
         response = api.delete("/v1/tags/nope")
 
         assert_error(response, 404, "not_found")
-        assert len(tags(api)) == 1
+        assert len(account_tags(api)) == 1
 
     def test_deleting_again_is_404(self, api: TestClient) -> None:
         tag_contact(api, create_contact(api), "vip")
@@ -326,5 +299,5 @@ class TestDeleteTag:
 
         tag_contact(api, contact_id, "vip")
 
-        assert tags(api) == [{"name": "vip", "description": None}]
+        assert account_tags(api) == [{"name": "vip", "description": None}]
         assert get_contact(api, contact_id)["tags"] == ["vip"]
