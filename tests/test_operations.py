@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 
 from contacthub.app import create_app
 from contacthub.config import Settings
-from tests.factories import create_contact
+from tests.factories import assert_error, create_contact
 
 
 def test_health_and_readiness_need_no_key(anonymous: TestClient) -> None:
@@ -22,6 +22,7 @@ def test_readiness_fails_when_the_database_does_not_answer(settings: Settings) -
 
     assert response.status_code == 503
     assert response.json()["success"] is False
+    assert_error(response, 503, "unavailable")
 
 
 def test_metrics_count_requests_by_route_template(api: TestClient, anonymous: TestClient) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from contacthub.config import Settings
 from tests.factories import Account
 from tests.server import Server
 
@@ -71,3 +72,39 @@ def test_every_example_works_as_written(
     assert len(answers) >= len(curl_calls(examples()))
     for answer in answers:
         assert isinstance(answer, list) or answer.get("success", True) is True, answer
+
+
+# Variables the README documents that are read by the tests, not by ContactHub.
+TEST_ONLY_VARIABLES = {"CONTACTHUB_TEST_POSTGRES_URL"}
+
+
+def configuration() -> dict[str, str]:
+    """The README's table of CONTACTHUB_* variables: each name with its documented default."""
+    section = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `(CONTACTHUB_\w+)` \| (.*?) \|", section, flags=re.M))
+
+
+def documented_default(value: object) -> str:
+    """A default as the README writes it."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"`{value}`"
+
+
+def test_every_setting_is_documented_with_its_default() -> None:
+    table = configuration()
+    for name, field in Settings.model_fields.items():
+        variable = f"CONTACTHUB_{name.upper()}"
+        assert variable in table, f"README's Configuration does not list {variable}"
+        assert table[variable] == documented_default(field.default), variable
+
+
+def test_every_documented_variable_is_a_setting() -> None:
+    settings = {f"CONTACTHUB_{name.upper()}" for name in Settings.model_fields}
+    mentioned = set(re.findall(r"CONTACTHUB_[A-Z0-9_]+", README.read_text()))
+    assert mentioned - settings <= TEST_ONLY_VARIABLES, "README documents what Settings lacks"
+    assert set(configuration()) >= TEST_ONLY_VARIABLES, "a test-only variable is undocumented"
