@@ -23,7 +23,7 @@ PhoneNumber = Annotated[str, Query(alias="phoneNumber")]
 contacts = Contact.__table__
 
 
-def _found(contact: Mapping[str, Any] | None) -> JSON:
+def _found(contact: Mapping[Any, Any] | None) -> JSON:
     if contact is None:
         return JSON({"success": False, "error": "not_found"}, status_code=404)
     return JSON({"success": True, "contactId": contact["id"], "contact": dict(contact)})
@@ -73,6 +73,7 @@ def orm_session() -> FastAPI:
 def sqlite3_direct() -> FastAPI:
     """``async def``: the stdlib sqlite3 module, one connection, on the event loop."""
     path = make_url(os.environ["BENCH_DATABASE_URL"]).database
+    assert path, "BENCH_DATABASE_URL names no SQLite file"
     account_id = os.environ["BENCH_ACCOUNT_ID"]
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     conn.row_factory = sqlite3.Row

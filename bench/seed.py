@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table, event
+from sqlalchemy import Connection, event, insert
 
 from contacthub.core import db
 from contacthub.core.ids import new_id
-from contacthub.models import Contact, Message
+from contacthub.models import Base, Contact, Message
 
 FIRST_NUMBER = 2_000_000  # contact n has the phone number +1415 (FIRST_NUMBER + n)
 CHUNK = 50_000  # rows per executemany
@@ -46,8 +46,8 @@ def seed(url: str, account_id: str, contacts: int, messages: int) -> Seeded:
         with db.write(engine) as conn:
             ids = [new_id("contact") for _ in range(contacts)]
             now = datetime.now(UTC)
-            _insert(conn, Contact.__table__, _contacts(account_id, ids, now))
-            _insert(conn, Message.__table__, _messages(account_id, ids, messages, now))
+            _insert(conn, Contact, _contacts(account_id, ids, now))
+            _insert(conn, Message, _messages(account_id, ids, messages, now))
         if not db.is_sqlite(engine):
             # What autovacuum would do a little later, done now so that it does not run under load.
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -70,9 +70,9 @@ def _unsafe_but_fast(dbapi_conn: Any, record: Any) -> None:
     dbapi_conn.execute("PRAGMA cache_size=-1000000")
 
 
-def _insert(conn: Connection, table: Table, rows: Iterator[dict[str, Any]]) -> None:
+def _insert(conn: Connection, model: type[Base], rows: Iterator[dict[str, Any]]) -> None:
     while chunk := list(islice(rows, CHUNK)):
-        conn.execute(table.insert(), chunk)
+        conn.execute(insert(model), chunk)
 
 
 def _contacts(account_id: str, ids: list[str], now: datetime) -> Iterator[dict[str, Any]]:

@@ -169,7 +169,7 @@ def _heads(value: Any) -> bool:
     return zlib.crc32(repr(value).encode()) % 2 == 0
 
 
-def point_at_real_resources(case: schemathesis.Case, resources: Resources) -> None:
+def point_at_real_resources(case: schemathesis.Case[Any], resources: Resources) -> None:
     """Replace about half of the generated ids and tag names with the account's real ones."""
     for container in (case.path_parameters, case.query):
         for name, value in list((container or {}).items()):
@@ -193,7 +193,7 @@ def resources(api: TestClient, engine: Engine, account: Account) -> Resources:
     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
 )
 def test_every_answer_is_documented(
-    case: schemathesis.Case,
+    case: schemathesis.Case[Any],
     app: FastAPI,
     engine: Engine,
     account: Account,

@@ -31,7 +31,7 @@ def test_threads_creating_one_phone_make_one_contact(engine: Engine, account: Ac
             with db.write(engine) as conn:
                 return "created:" + service.create_contact(conn, account.id, body)
         except ContactExists as exc:
-            return "exists:" + exc.extra["contactId"]
+            return "exists:" + str(exc.extra["contactId"])
 
     with ThreadPoolExecutor(16) as pool:
         outcomes = list(pool.map(create, range(16)))

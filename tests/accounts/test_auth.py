@@ -34,7 +34,7 @@ class QueryKeyClient(TestClient):
         super().__init__(app, raise_server_exceptions=False)
         self.key = key
 
-    def request(self, method: str, url: Any, *, params: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str, url: Any, *, params: Any = None, **kwargs: Any) -> Any:
         return super().request(method, url, params={**(params or {}), "apiKey": self.key}, **kwargs)
 
 

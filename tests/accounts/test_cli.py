@@ -5,11 +5,10 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from click.testing import Result
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from contacthub import cli as cli_module
 from contacthub.cli import app as cli_app
