@@ -27,11 +27,13 @@ import pytest
 from sqlalchemy import Connection, Engine, event, func, select
 
 from contacthub.contacts import service as contacts
-from contacthub.contacts.schemas import ContactCreate, ContactUpsert, TagRef
+from contacthub.contacts.schemas import ContactCreate, ContactUpsert
 from contacthub.core import db
 from contacthub.lists import service as lists
 from contacthub.lists.schemas import ListCreate, Membership
 from contacthub.models import Contact, ContactTag, ListMembership, Message, Tag
+from contacthub.tags import service as tag_service
+from contacthub.tags.schemas import TagRef
 from tests.factories import Account, phone
 from tests.reliability import record
 from tests.server import Server
@@ -553,7 +555,7 @@ def test_an_upsert_and_a_tag_or_list_write_on_one_contact_both_succeed(
         upsert = {"phoneNumber": number, "firstName": "Upserted", "tags": ["lead", "vip"]}
 
         def first(conn: Connection) -> None:
-            contacts.attach_tags(conn, account.id, contact_id, ["lead", "vip"])
+            tag_service.attach_tags(conn, account.id, contact_id, ["lead", "vip"])
 
     else:
         upsert = {"phoneNumber": number, "firstName": "Upserted", "listIds": [list_id]}
@@ -591,7 +593,7 @@ def test_two_writes_describing_the_same_tags_in_opposite_orders_both_succeed(
             )
             for _ in range(2)
         )
-        contacts.attach_tags(conn, account.id, first_id, ["alpha", "beta"])
+        tag_service.attach_tags(conn, account.id, first_id, ["alpha", "beta"])
     described = [TagRef(name=name, description=f"{name} tag") for name in ("alpha", "beta")]
     first_described, second_described = threading.Event(), threading.Event()
     patience = 0 if db.is_sqlite(engine) else 2  # seconds the first waits for the second
@@ -607,7 +609,7 @@ def test_two_writes_describing_the_same_tags_in_opposite_orders_both_succeed(
         try:
             with db.write(engine) as conn:
                 event.listen(conn, "after_cursor_execute", pause)
-                contacts.attach_tags(conn, account.id, contact_id, list(refs))
+                tag_service.attach_tags(conn, account.id, contact_id, list(refs))
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -629,6 +631,7 @@ def test_two_writes_describing_the_same_tags_in_opposite_orders_both_succeed(
     assert errors == []
     with db.read(engine) as conn:
         tags = {
-            tag["name"]: tag["description"] for tag in contacts.tags_of(conn, account.id, second_id)
+            tag["name"]: tag["description"]
+            for tag in tag_service.tags_of(conn, account.id, second_id)
         }
     assert tags == {"alpha": "alpha tag", "beta": "beta tag"}

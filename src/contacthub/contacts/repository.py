@@ -1,4 +1,9 @@
-"""Queries on contacts, always filtered by account."""
+"""Queries on contacts, always filtered by account.
+
+A contact shows its tags and lists, is created onto lists, and is searched by list and tag; those
+reads and the memberships a create makes are queries here, on the membership tables. The lists
+feature builds on contacts (its member page is a contact search), so contacts may not import it.
+"""
 
 import re
 from collections.abc import Sequence
@@ -8,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, exists, func, or_, select, tuple_, update
 
-from contacthub.core.db import Record, insert_ignoring_duplicates
-from contacthub.models import Contact, ContactTag, ListMembership, Tag
+from contacthub.core.db import Record, chunks, insert_ignoring_duplicates
+from contacthub.core.emails import email_key
+from contacthub.core.wire import name_key
+from contacthub.models import Contact, ContactList, ContactTag, ListMembership, Tag
 
 # The identifiers that are unique in an account, wire name → column.
 UNIQUE_IDENTIFIERS = {
@@ -82,13 +89,10 @@ def update_contact(
 
 def touch(conn: Connection, account_id: str, contact_ids: list[str], when: datetime) -> None:
     """Mark contacts as changed (their tags or lists did), so ``updatedSince`` sees them."""
-    for start in range(0, len(contact_ids), 10_000):
+    for chunk in chunks(contact_ids):
         conn.execute(
             update(Contact)
-            .where(
-                Contact.account_id == account_id,
-                Contact.id.in_(contact_ids[start : start + 10_000]),
-            )
+            .where(Contact.account_id == account_id, Contact.id.in_(chunk))
             .values(updated_at=when)
         )
 
@@ -167,7 +171,7 @@ def search(
                 ContactTag.contact_id == Contact.id,
                 Tag.account_id == account_id,
                 Tag.id == ContactTag.tag_id,
-                Tag.name_key == filters.tag.casefold(),
+                Tag.name_key == name_key(filters.tag),
             )
         )
     if filters.channel is not None:
@@ -195,12 +199,8 @@ def search(
     return conn.execute(statement.limit(limit + 1)).all()
 
 
-_LOOKUP_COLUMNS = {
-    "phoneNumber": Contact.phone_number,
-    "externalId": Contact.external_id,
-    "instagramId": Contact.instagram_id,
-    "email": Contact.email_key,
-}
+# What upsert can match on, wire name → column: the unique identifiers, and email (not unique).
+_LOOKUP_COLUMNS = {**UNIQUE_IDENTIFIERS, "email": Contact.email_key}
 
 
 def find_by(
@@ -208,7 +208,7 @@ def find_by(
 ) -> Record | None:
     """The contact with this identifier (wire name); for email, the oldest with it."""
     if identifier == "email":
-        value = value.casefold()
+        value = email_key(value)
     statement = (
         select(Contact)
         .where(Contact.account_id == account_id, _LOOKUP_COLUMNS[identifier] == value)
@@ -218,3 +218,115 @@ def find_by(
     if for_update:
         statement = statement.with_for_update()
     return conn.execute(statement).first()
+
+
+def existing_ids(
+    conn: Connection, account_id: str, contact_ids: list[str], *, for_update: bool = False
+) -> set[str]:
+    """Those of ``contact_ids`` that are contacts of this account.
+
+    With ``for_update`` the rows are locked in id order, so that two bulk calls over the same
+    contacts queue up instead of deadlocking.
+    """
+    found: set[str] = set()
+    ordered = sorted(contact_ids) if for_update else contact_ids
+    for chunk in chunks(ordered):
+        statement = select(Contact.id).where(
+            Contact.account_id == account_id, Contact.id.in_(chunk)
+        )
+        if for_update:
+            statement = statement.order_by(Contact.id).with_for_update()
+        found.update(conn.scalars(statement))
+    return found
+
+
+def open_chat_window(
+    conn: Connection, account_id: str, contact_id: str, until: datetime, now: datetime
+) -> None:
+    """Keep the contact's chat window open until at least ``until``."""
+    conn.execute(
+        update(Contact)
+        .where(
+            Contact.account_id == account_id,
+            Contact.id == contact_id,
+            (Contact.chat_window_until.is_(None)) | (Contact.chat_window_until < until),
+        )
+        .values(chat_window_until=until, updated_at=now)
+    )
+
+
+def existing_list_ids(conn: Connection, account_id: str, list_ids: list[str]) -> set[str]:
+    """Those of ``list_ids`` that are lists of this account."""
+    ids = list(set(list_ids))
+    if not ids:
+        return set()
+    return set(
+        conn.scalars(
+            select(ContactList.id).where(
+                ContactList.account_id == account_id, ContactList.id.in_(ids)
+            )
+        )
+    )
+
+
+def add_to_lists(
+    conn: Connection, account_id: str, contact_id: str, list_ids: list[str], when: datetime
+) -> None:
+    """Put a contact on lists (being on one already is fine)."""
+    insert_ignoring_duplicates(
+        conn,
+        ListMembership,
+        [
+            {
+                "account_id": account_id,
+                "list_id": list_id,
+                "contact_id": contact_id,
+                "created_at": when,
+            }
+            for list_id in list_ids
+        ],
+    )
+
+
+# Built once, run with parameters (an expanding IN for the ids): see messages.repository._page.
+_LIST_IDS_OF = (
+    select(ListMembership.contact_id, ListMembership.list_id)
+    .where(
+        ListMembership.account_id == bindparam("account_id"),
+        ListMembership.contact_id.in_(bindparam("contact_ids", expanding=True)),
+    )
+    .order_by(ListMembership.list_id)
+)
+
+
+def list_ids_of(conn: Connection, account_id: str, contact_ids: list[str]) -> dict[str, list[str]]:
+    """Each contact's list ids, in the order the lists were made."""
+    result: dict[str, list[str]] = {contact_id: [] for contact_id in contact_ids}
+    if not contact_ids:
+        return result
+    rows = conn.execute(_LIST_IDS_OF, {"account_id": account_id, "contact_ids": contact_ids})
+    for contact_id, list_id in rows:
+        result[contact_id].append(list_id)
+    return result
+
+
+_TAG_NAMES_OF = (
+    select(ContactTag.contact_id, Tag.name)
+    .join(Tag, (Tag.account_id == ContactTag.account_id) & (Tag.id == ContactTag.tag_id))
+    .where(
+        ContactTag.account_id == bindparam("account_id"),
+        ContactTag.contact_id.in_(bindparam("contact_ids", expanding=True)),
+    )
+    .order_by(Tag.name_key)
+)
+
+
+def tag_names_of(conn: Connection, account_id: str, contact_ids: list[str]) -> dict[str, list[str]]:
+    """Each contact's tag names, by name."""
+    result: dict[str, list[str]] = {contact_id: [] for contact_id in contact_ids}
+    if not contact_ids:
+        return result
+    rows = conn.execute(_TAG_NAMES_OF, {"account_id": account_id, "contact_ids": contact_ids})
+    for contact_id, name in rows:
+        result[contact_id].append(name)
+    return result

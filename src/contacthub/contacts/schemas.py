@@ -4,38 +4,19 @@ The original API's naming quirks live here and only here: camelCase everywhere e
 snake_case ``is_bot_active`` and ``do_not_disturb``, and the aliases real clients send.
 """
 
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import Query
+from pydantic import Field, field_validator
+from typing_extensions import TypedDict
 
-from contacthub.core.clock import to_wire
-from contacthub.core.emails import normalise_email
+from contacthub.core.clock import CHAT_WINDOW, to_wire
+from contacthub.core.emails import email_key, normalise_email
 from contacthub.core.phones import to_e164
-from contacthub.core.wire import Identifier, JsonObject, Label, Name, Text, WireModel
-
-CHAT_WINDOW = timedelta(hours=24)
-
-# Fields that take null to mean "clear it"; null for any other field is refused.
-NULLABLE = frozenset(
-    {
-        "email",
-        "instagramId",
-        "currentCampaign",
-        "currentCampaignData",
-        "channel",
-        "externalId",
-        "customChannel",
-        "chatWidgetId",
-    }
-)
-
-
-class TagRef(WireModel):
-    """A tag given with its description."""
-
-    name: Label
-    description: Text | None = None
+from contacthub.core.wire import Identifier, JsonObject, Label, Name, WireModel
+from contacthub.tags.schemas import TagRef
 
 
 class ContactWrite(WireModel):
@@ -96,7 +77,7 @@ class ContactWrite(WireModel):
             include=set(ContactWrite.model_fields) - {"is_chat_window_open"}, exclude_unset=True
         )
         if "email" in values:
-            values["email_key"] = None if self.email is None else self.email.casefold()
+            values["email_key"] = None if self.email is None else email_key(self.email)
         if "is_chat_window_open" in self.model_fields_set:
             values["chat_window_until"] = now + CHAT_WINDOW if self.is_chat_window_open else None
         return values
@@ -132,7 +113,52 @@ class ContactUpdate(ContactWrite):
         )
 
 
-def contact_out(row: Any, *, tags: list[str], list_ids: list[str], now: datetime) -> dict[str, Any]:
+@dataclass
+class SearchQuery:
+    """The query string of ``GET /v1/contacts/search``: each field is one parameter (a dependency)."""
+
+    q: Annotated[
+        str | None, Query(max_length=255, description="Prefix of a name, phone number or email")
+    ] = None
+    list_id: Annotated[str | None, Query(alias="listId")] = None
+    tag: Annotated[str | None, Query(max_length=255)] = None
+    channel: Annotated[str | None, Query(max_length=255)] = None
+    is_bot_active: Annotated[bool | None, Query()] = None
+    do_not_disturb: Annotated[bool | None, Query()] = None
+    is_chat_window_open: Annotated[bool | None, Query(alias="isChatWindowOpen")] = None
+    updated_since: Annotated[
+        str | None, Query(alias="updatedSince", description="ISO 8601; sorts by updatedAt")
+    ] = None
+    limit: Annotated[int | None, Query()] = None
+    cursor: Annotated[str | None, Query()] = None
+
+
+class ContactOut(TypedDict):
+    """The contact object: what ``contact_out`` builds and the OpenAPI document shows."""
+
+    id: Annotated[str, Field(examples=["ct_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])]
+    phoneNumber: str | None
+    firstName: str
+    lastName: str
+    email: str | None
+    instagramId: str | None
+    currentCampaign: str | None
+    currentCampaignData: dict[str, Any] | None
+    channel: str | None
+    isChatWindowOpen: bool
+    externalId: str | None
+    customChannel: str | None
+    chatWidgetId: str | None
+    is_bot_active: bool
+    do_not_disturb: bool
+    customFields: dict[str, Any]
+    tags: list[str]
+    listIds: list[str]
+    createdAt: str
+    updatedAt: str
+
+
+def contact_out(row: Any, *, tags: list[str], list_ids: list[str], now: datetime) -> ContactOut:
     """The contact object of API.md §2."""
     return {
         "id": row.id,
@@ -158,72 +184,49 @@ def contact_out(row: Any, *, tags: list[str], list_ids: list[str], now: datetime
     }
 
 
-class ContactOut(BaseModel):
-    """The contact object (for the OpenAPI document)."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    id: str = Field(examples=["ct_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])
-    phoneNumber: str | None
-    firstName: str
-    lastName: str
-    email: str | None
-    instagramId: str | None
-    currentCampaign: str | None
-    currentCampaignData: dict[str, Any] | None
-    channel: str | None
-    isChatWindowOpen: bool
-    externalId: str | None
-    customChannel: str | None
-    chatWidgetId: str | None
-    is_bot_active: bool
-    do_not_disturb: bool
-    customFields: dict[str, Any]
-    tags: list[str]
-    listIds: list[str]
-    createdAt: str
-    updatedAt: str
-
-
-class ContactFound(BaseModel):
-    success: bool = True
+class ContactFound(TypedDict):
+    success: Literal[True]
     contactId: str
     contact: ContactOut
 
 
-class CreatedData(BaseModel):
-    message: str = "Successfully created new contact"
+class CreatedData(TypedDict):
+    message: Literal["Successfully created new contact"]
     contactId: str
 
 
-class ContactCreated(BaseModel):
-    success: bool = True
+class ContactCreated(TypedDict):
+    success: Literal[True]
     data: CreatedData
 
 
-class ContactUpdated(BaseModel):
-    success: bool = True
-    message: str = "Contact updated successfully"
+class ContactUpdated(TypedDict):
+    success: Literal[True]
+    message: Literal["Contact updated successfully"]
     contact: ContactOut
 
 
-class ContactData(BaseModel):
-    success: bool = True
+class ContactData(TypedDict):
+    success: Literal[True]
     data: ContactOut
 
 
-class Upserted(BaseModel):
+# The identifiers upsert matches on, by wire name.
+MatchedBy = Literal["phoneNumber", "externalId", "instagramId", "email"]
+
+
+class Upserted(TypedDict):
     contactId: str
     created: bool
-    matchedBy: Literal["phoneNumber", "externalId", "instagramId", "email"] | None
+    matchedBy: MatchedBy | None
 
 
-class ContactUpserted(BaseModel):
-    success: bool = True
+class ContactUpserted(TypedDict):
+    success: Literal[True]
     data: Upserted
 
 
-class ContactPage(BaseModel):
-    success: bool = True
+class ContactPage(TypedDict):
+    success: Literal[True]
     data: list[ContactOut]
     nextCursor: str | None

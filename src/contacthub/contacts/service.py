@@ -1,4 +1,4 @@
-"""Contact rules: create (with lists and tags, atomically), find, update, erase, tag."""
+"""Contact rules: create (with lists and tags, atomically), find, update, erase, search."""
 
 from typing import Any
 
@@ -9,34 +9,37 @@ from contacthub.contacts import repository
 from contacthub.contacts.repository import SearchFilters
 from contacthub.contacts.schemas import (
     ContactCreate,
+    ContactOut,
     ContactUpdate,
     ContactUpsert,
     ContactWrite,
-    TagRef,
+    MatchedBy,
+    SearchQuery,
+    Upserted,
     contact_out,
 )
 from contacthub.core.clock import parse_wire, to_wire, utcnow
 from contacthub.core.db import Record
+from contacthub.core.emails import email_key
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import decode_cursor, encode_cursor
+from contacthub.core.pagination import check_limit, decode_cursor, decode_timed_cursor, page
 from contacthub.errors import BadRequest, Conflict, ContactExists, NotFound, ValidationFailed
-from contacthub.lists import repository as lists_repository
-from contacthub.tags import repository as tags_repository
+from contacthub.tags import service as tags_service
 
 CONTACT_NOT_FOUND = "Contact not found"
 # A unique identifier was taken, then freed, while we looked: vanishingly rare; a retry settles it.
 _VANISHED = "The contact changed while this request ran; retry it"
 
 
-def _out(conn: Connection, account_id: str, row: Record) -> dict[str, Any]:
-    return many_out(conn, account_id, [row])[0]
+def _shown(conn: Connection, account_id: str, row: Record) -> ContactOut:
+    return _all_shown(conn, account_id, [row])[0]
 
 
-def many_out(conn: Connection, account_id: str, rows: list[Record]) -> list[dict[str, Any]]:
-    """Several contacts as the API shows them, with their tags and lists in two queries."""
+def _all_shown(conn: Connection, account_id: str, rows: list[Record]) -> list[ContactOut]:
+    """Contacts as the API shows them, with their tags and lists in two queries."""
     ids = [row.id for row in rows]
-    tags = tags_repository.names_of(conn, account_id, ids)
-    lists = lists_repository.list_ids_of(conn, account_id, ids)
+    tags = repository.tag_names_of(conn, account_id, ids)
+    lists = repository.list_ids_of(conn, account_id, ids)
     now = utcnow()
     return [contact_out(row, tags=tags[row.id], list_ids=lists[row.id], now=now) for row in rows]
 
@@ -54,52 +57,55 @@ def require(conn: Connection, account_id: str, contact_id: str, *, lock: bool = 
     return row
 
 
-def get_contact(conn: Connection, account_id: str, contact_id: str) -> dict[str, Any]:
+def get_contact(conn: Connection, account_id: str, contact_id: str) -> ContactOut:
     """One contact as the API shows it."""
-    return _out(conn, account_id, require(conn, account_id, contact_id))
+    return _shown(conn, account_id, require(conn, account_id, contact_id))
 
 
 def find_contact(
     conn: Connection, account_id: str, *, phone_number: str | None, email: str | None
-) -> dict[str, Any]:
+) -> ContactOut:
     """The contact with this phone number and/or email."""
     row = repository.find(
         conn,
         account_id,
         phone_number=phone_number,
-        email_key=None if email is None else email.casefold(),
+        email_key=None if email is None else email_key(email),
     )
     if row is None:
         raise NotFound(CONTACT_NOT_FOUND)
-    return _out(conn, account_id, row)
+    return _shown(conn, account_id, row)
 
 
 def _holders(
     conn: Connection, account_id: str, body: ContactWrite, *, other_than: str | None
 ) -> dict[str, str]:
     """Which of the body's unique identifiers other contacts already hold: wire name → contact id."""
-    return repository.holders(
-        conn,
-        account_id,
-        {
-            "phoneNumber": body.phone_number,
-            "externalId": body.external_id,
-            "instagramId": body.instagram_id,
-        },
-        other_than=other_than,
-    )
+    identifiers = {
+        name: getattr(body, _MATCH_FIELDS[name]) for name in repository.UNIQUE_IDENTIFIERS
+    }
+    return repository.holders(conn, account_id, identifiers, other_than=other_than)
 
 
-def _exists(taken: dict[str, str], *, updating: bool) -> ContactExists:
-    """The 409 naming the contact that holds an identifier (the first taken one)."""
-    field, holder = next(iter(taken.items()))
+def _exists(taken: dict[str, str], message: str) -> ContactExists:
+    """The 409 naming the contacts that hold the body's identifiers (the first one's id on top)."""
     return ContactExists(
-        f"Another contact already has this {field}" if updating else "Contact already exists",
+        message,
         details=[
             {"field": name, "message": f"belongs to contact {cid}"} for name, cid in taken.items()
         ],
-        contactId=holder,
+        contactId=next(iter(taken.values())),
     )
+
+
+def _already_exists(taken: dict[str, str]) -> ContactExists:
+    """The 409 of a create whose identifiers another contact holds."""
+    return _exists(taken, "Contact already exists")
+
+
+def _held_by_another(taken: dict[str, str]) -> ContactExists:
+    """The 409 of an update that would give this contact another contact's identifier."""
+    return _exists(taken, f"Another contact already has this {next(iter(taken))}")
 
 
 def _target_lists(conn: Connection, account_id: str, body: ContactCreate) -> list[str]:
@@ -108,7 +114,7 @@ def _target_lists(conn: Connection, account_id: str, body: ContactCreate) -> lis
         body.list_ids if body.list_ids is not None else ([body.list_id] if body.list_id else [])
     )
     list_ids = list(dict.fromkeys(list_ids))
-    if lists_repository.existing_ids(conn, account_id, list_ids) != set(list_ids):
+    if repository.existing_list_ids(conn, account_id, list_ids) != set(list_ids):
         raise NotFound("List not found")
     return list_ids
 
@@ -140,11 +146,11 @@ def _insert(conn: Connection, account_id: str, body: ContactCreate) -> str | Non
 def _add_lists_and_tags(
     conn: Connection, account_id: str, contact_id: str, list_ids: list[str], body: ContactCreate
 ) -> None:
-    lists_repository.add_members(
-        conn, account_id, [(lid, contact_id) for lid in list_ids], utcnow()
-    )
+    """Put a new or matched contact on the body's lists and tags (no updatedAt change: see upsert)."""
+    now = utcnow()
+    repository.add_to_lists(conn, account_id, contact_id, list_ids, now)
     if body.tags:
-        attach_tags(conn, account_id, contact_id, body.tags, check=False)
+        tags_service.put_on(conn, account_id, contact_id, list(body.tags), now)
 
 
 def create_contact(conn: Connection, account_id: str, body: ContactCreate) -> str:
@@ -153,7 +159,7 @@ def create_contact(conn: Connection, account_id: str, body: ContactCreate) -> st
     contact_id = _insert(conn, account_id, body)
     if contact_id is None:
         taken = _holders(conn, account_id, body, other_than=None)
-        raise _exists(taken, updating=False) if taken else Conflict(_VANISHED)
+        raise _already_exists(taken) if taken else Conflict(_VANISHED)
     _add_lists_and_tags(conn, account_id, contact_id, list_ids, body)
     return contact_id
 
@@ -170,29 +176,29 @@ def _apply(conn: Connection, account_id: str, row: Record, body: ContactWrite) -
         values["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
     taken = _holders(conn, account_id, body, other_than=row.id)
     if taken:
-        raise _exists(taken, updating=True)
+        raise _held_by_another(taken)
     try:
         with conn.begin_nested():
             repository.update_contact(conn, account_id, row.id, {**values, "updated_at": now})
     except IntegrityError:
         # Another request took the identifier between our check and our write.
         taken = _holders(conn, account_id, body, other_than=row.id)
-        raise _exists(taken, updating=True) if taken else Conflict(_VANISHED) from None
+        raise _held_by_another(taken) if taken else Conflict(_VANISHED) from None
 
 
 def update_contact(
     conn: Connection, account_id: str, contact_id: str, body: ContactUpdate
-) -> dict[str, Any]:
+) -> ContactOut:
     """Change the fields the body sends; the others keep their value. The updated contact."""
     _apply(conn, account_id, require(conn, account_id, contact_id, lock=True), body)
     return get_contact(conn, account_id, contact_id)
 
 
 # The identifiers upsert matches on, in the order it looks at them.
-MATCH_ORDER = ("phoneNumber", "externalId", "instagramId", "email")
+MATCH_ORDER: tuple[MatchedBy, ...] = ("phoneNumber", "externalId", "instagramId", "email")
 
 
-def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> dict[str, Any]:
+def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> Upserted:
     """Update the contact the body's first identifier finds, or create one.
 
     Only the first identifier present (phoneNumber, externalId, instagramId, email) is looked up;
@@ -224,7 +230,7 @@ def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> di
         taken = _holders(conn, account_id, body, other_than=None)
         if matched_by not in taken:
             # Taken by a contact other than the one this body identifies.
-            raise _exists(taken, updating=False) if taken else Conflict(_VANISHED)
+            raise _already_exists(taken) if taken else Conflict(_VANISHED)
     raise Conflict(_VANISHED)
 
 
@@ -237,76 +243,56 @@ _MATCH_FIELDS = {
 
 
 def search_contacts(
-    conn: Connection,
-    account_id: str,
-    filters: SearchFilters,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the contacts matching every filter, and the cursor of the next page."""
-    by_update = filters.updated_since is not None
-    key = decode_cursor(cursor, 2 if by_update else 1)
-    after: tuple[Any, ...] | None = None
-    if key is not None:
+    conn: Connection, account_id: str, query: SearchQuery
+) -> tuple[list[ContactOut], str | None]:
+    """A page of the contacts matching every filter, and the cursor of the next page.
+
+    By creation, or by (updatedAt, id) when ``updatedSince`` is given. Lists' member page is this
+    search with a ``listId``.
+    """
+    filters = _filters(query)
+    limit = check_limit(query.limit)
+    after: tuple[Any, ...] | None
+    if filters.updated_since is not None:
+        after = decode_timed_cursor(query.cursor)
+    else:
+        key = decode_cursor(query.cursor, 1)
+        after = None if key is None else (key[0],)
+    rows = repository.search(conn, account_id, filters=filters, after=after, limit=limit)
+    shown, next_cursor = page(
+        rows,
+        limit,
+        (lambda row: [to_wire(row.updated_at), row.id])
+        if filters.updated_since is not None
+        else (lambda row: [row.id]),
+    )
+    return _all_shown(conn, account_id, shown), next_cursor
+
+
+def _filters(query: SearchQuery) -> SearchFilters:
+    """The search's filters, or a 400 naming ``updatedSince``."""
+    since = None
+    if query.updated_since is not None:
         try:
-            after = (parse_wire(key[0]), key[1]) if by_update else (key[0],)
+            since = parse_wire(query.updated_since)
         except ValueError:
             raise ValidationFailed.field(
-                "cursor", "is not a cursor this endpoint gave out"
+                "updatedSince", "must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z"
             ) from None
-    rows = repository.search(conn, account_id, filters=filters, after=after, limit=limit)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([to_wire(last.updated_at), last.id] if by_update else [last.id])
-    return many_out(conn, account_id, list(rows[:limit])), next_cursor
+    return SearchFilters(
+        now=utcnow(),
+        q=query.q.strip() or None if query.q else None,
+        list_id=query.list_id,
+        tag=query.tag,
+        channel=query.channel,
+        is_bot_active=query.is_bot_active,
+        do_not_disturb=query.do_not_disturb,
+        is_chat_window_open=query.is_chat_window_open,
+        updated_since=since,
+    )
 
 
 def delete_contact(conn: Connection, account_id: str, contact_id: str) -> None:
     """Erase a contact with its messages, tags and memberships."""
     if repository.delete_contact(conn, account_id, contact_id) == 0:
         raise NotFound(CONTACT_NOT_FOUND)
-
-
-def attach_tags(
-    conn: Connection,
-    account_id: str,
-    contact_id: str,
-    refs: list[str | TagRef],
-    *,
-    check: bool = True,
-) -> None:
-    """Put tags on a contact by name, creating the tags that do not exist yet."""
-    if check:
-        require(conn, account_id, contact_id, lock=True)
-    now = utcnow()
-    names = [ref if isinstance(ref, str) else ref.name for ref in refs]
-    ids = tags_repository.ensure(conn, account_id, names, now)
-    # The last description sent for a name wins; tag rows are updated in name order, so that two
-    # requests describing the same tags in another order cannot deadlock on PostgreSQL.
-    described = {
-        tags_repository.name_key(ref.name): ref
-        for ref in refs
-        if isinstance(ref, TagRef) and "description" in ref.model_fields_set
-    }
-    for _, ref in sorted(described.items()):
-        tags_repository.set_description(conn, account_id, ref.name, ref.description)
-    tags_repository.attach(
-        conn, account_id, [(contact_id, tag_id) for tag_id in dict.fromkeys(ids.values())], now
-    )
-    if check:
-        repository.touch(conn, account_id, [contact_id], now)
-
-
-def detach_tag(conn: Connection, account_id: str, contact_id: str, name: str) -> None:
-    """Take a tag off a contact (a tag it does not carry is not an error)."""
-    require(conn, account_id, contact_id, lock=True)
-    if tags_repository.detach(conn, account_id, contact_id, name):
-        repository.touch(conn, account_id, [contact_id], utcnow())
-
-
-def tags_of(conn: Connection, account_id: str, contact_id: str) -> list[dict[str, Any]]:
-    """A contact's tags as the original API shows them."""
-    require(conn, account_id, contact_id)
-    return tags_repository.as_wire(tags_repository.tags_of(conn, account_id, contact_id))

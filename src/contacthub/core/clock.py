@@ -1,11 +1,14 @@
 """Time: one clock, one wire format (ISO 8601, UTC, milliseconds, ``Z``)."""
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, overload
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+# How long a contact's chat window stays open after its last inbound message (isChatWindowOpen).
+CHAT_WINDOW = timedelta(hours=24)
 
 
 def utcnow() -> datetime:
@@ -14,6 +17,10 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+@overload
+def to_wire(value: datetime) -> str: ...
+@overload
+def to_wire(value: None) -> None: ...
 def to_wire(value: datetime | None) -> str | None:
     """``2026-11-26T10:00:00.000Z``."""
     if value is None:

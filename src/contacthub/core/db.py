@@ -300,3 +300,9 @@ def insert_ignoring_duplicates(conn: Connection, table: Any, rows: list[dict[str
 
 # A result row of any shape (SQLAlchemy 2.1 types rows by their columns).
 Record = Row[*tuple[Any, ...]]
+
+
+def chunks(ids: list[str], size: int = 10_000) -> Iterator[list[str]]:
+    """``ids`` in slices small enough for one ``IN (…)`` on either database."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -16,5 +16,5 @@ def normalise_email(raw: str) -> str:
 
 
 def email_key(email: str) -> str:
-    """What two addresses must share to be the same address."""
+    """What two addresses must share to be the same address (the stored ``email_key``)."""
     return email.casefold()

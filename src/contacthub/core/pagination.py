@@ -6,11 +6,16 @@ the same on page 1,000 as on page 1 and rows inserted meanwhile never shift what
 
 import base64
 import binascii
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 import orjson
 
+from contacthub.core.clock import parse_wire
 from contacthub.errors import ValidationFailed
+
+T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -39,5 +44,29 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     except (binascii.Error, ValueError):
         key = None
     if not isinstance(key, list) or len(key) != arity or not all(isinstance(v, str) for v in key):
-        raise ValidationFailed.field("cursor", "is not a cursor this endpoint gave out")
+        raise _foreign_cursor()
     return key
+
+
+def decode_timed_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (time, id) sort key inside a cursor, or a 400 naming ``cursor``."""
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        return parse_wire(key[0]), key[1]
+    except ValueError:
+        raise _foreign_cursor() from None
+
+
+def page(
+    rows: Sequence[T], limit: int, key: Callable[[T], list[str]]
+) -> tuple[list[T], str | None]:
+    """A page from ``limit + 1`` rows: the first ``limit``, and the cursor after the last (if more)."""
+    if len(rows) > limit:
+        return list(rows[:limit]), encode_cursor(key(rows[limit - 1]))
+    return list(rows), None
+
+
+def _foreign_cursor() -> ValidationFailed:
+    return ValidationFailed.field("cursor", "is not a cursor this endpoint gave out")

@@ -1,7 +1,9 @@
-"""Building blocks of request bodies: strict models, bounded fields, accepted aliases.
+"""Building blocks of requests: strict body models, bounded fields, accepted aliases, query values.
 
 Every body model rejects unknown fields by name, takes JSON types as they are (``"true"`` is not a
 boolean) and maps the aliases real clients send (``phone`` → ``phoneNumber``) onto the field names.
+Phone numbers and emails given in a query string are normalised here too, with the 400 naming the
+parameter.
 """
 
 from typing import Annotated, Any, ClassVar
@@ -9,7 +11,9 @@ from typing import Annotated, Any, ClassVar
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
-from contacthub.errors import ValidationFailed
+from contacthub.core.emails import InvalidEmail, normalise_email
+from contacthub.core.phones import InvalidPhone, to_e164
+from contacthub.errors import BadRequest, ValidationFailed
 
 MAX_JSON_OBJECT_BYTES = 64 * 1024
 
@@ -20,6 +24,39 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 # An identifier from another system: non-empty, as given.
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+def name_key(name: str) -> str:
+    """What two names of lists or tags must share to be the same (names compare case-insensitively)."""
+    return name.casefold()
+
+
+def phone_param(raw: str | None, field: str = "phoneNumber") -> str | None:
+    """A phone number from the query string, normalised, or a 400 naming the parameter."""
+    if raw is None:
+        return None
+    try:
+        return to_e164(raw)
+    except InvalidPhone as exc:
+        raise ValidationFailed.field(field, str(exc)) from None
+
+
+def email_param(raw: str | None) -> str | None:
+    """An email address from the query string, normalised, or a 400 naming the parameter."""
+    if raw is None:
+        return None
+    try:
+        return normalise_email(raw)
+    except InvalidEmail as exc:
+        raise ValidationFailed.field("email", str(exc)) from None
+
+
+def missing_parameters(missing: list[str]) -> BadRequest:
+    """The 400 for required parameters that were not given."""
+    return BadRequest(
+        f"Missing required parameters: {', '.join(missing)}",
+        details=[{"field": name, "message": "is required"} for name in missing],
+    )
 
 
 def _bounded_object(value: dict[str, Any]) -> dict[str, Any]:

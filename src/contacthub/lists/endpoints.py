@@ -1,8 +1,8 @@
-"""HTTP routes of /v1/lists (API.md §5)."""
+"""HTTP routes of /v1/lists (API.md §5), and of list membership at /v1/contacts/lists (§3)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 
 from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.contacts.schemas import ContactPage
@@ -20,9 +20,12 @@ from contacthub.lists.schemas import (
     ListData,
     ListPage,
     ListUpdate,
+    Membership,
 )
 
 router = APIRouter(prefix="/lists", tags=["lists"])
+# Tagged "contacts", as these routes were when contacts served them: the OpenAPI groups stay.
+membership_router = APIRouter(prefix="/contacts/lists", tags=["contacts"])
 
 Limit = Annotated[int | None, Query(description="Page size, 1..500 (default 50)")]
 Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
@@ -36,7 +39,8 @@ async def list_lists(
     data, next_cursor = service.list_lists(
         conn, principal.account_id, cursor=cursor, limit=check_limit(limit)
     )
-    return JSON({"success": True, "data": data, "nextCursor": next_cursor})
+    shown: ListPage = {"success": True, "data": data, "nextCursor": next_cursor}
+    return JSON(shown)
 
 
 @router.post(
@@ -44,16 +48,21 @@ async def list_lists(
 )
 async def create_list(principal: CurrentPrincipal, conn: WriteConn, body: ListCreate) -> JSON:
     """Create a list; names are unique in an account, whatever their case."""
-    return JSON(
-        {"success": True, "data": service.create_list(conn, principal.account_id, body)},
-        status_code=201,
-    )
+    created: ListData = {
+        "success": True,
+        "data": service.create_list(conn, principal.account_id, body),
+    }
+    return JSON(created, status_code=201)
 
 
 @router.get("/{listId}", response_model=ListData, responses=error_responses(401, 404))
 async def get_list(principal: CurrentPrincipal, conn: ReadConn, listId: str) -> JSON:
     """One list with its contact count."""
-    return JSON({"success": True, "data": service.get_list(conn, principal.account_id, listId)})
+    shown: ListData = {
+        "success": True,
+        "data": service.get_list(conn, principal.account_id, listId),
+    }
+    return JSON(shown)
 
 
 @router.patch(
@@ -63,9 +72,11 @@ async def update_list(
     principal: CurrentPrincipal, conn: WriteConn, listId: str, body: ListUpdate
 ) -> JSON:
     """Rename a list or change its description."""
-    return JSON(
-        {"success": True, "data": service.update_list(conn, principal.account_id, listId, body)}
-    )
+    updated: ListData = {
+        "success": True,
+        "data": service.update_list(conn, principal.account_id, listId, body),
+    }
+    return JSON(updated)
 
 
 @router.delete("/{listId}", response_model=Done, responses=error_responses(401, 403, 404))
@@ -89,7 +100,8 @@ async def list_contacts(
     data, next_cursor = service.list_contacts(
         conn, principal.account_id, listId, cursor=cursor, limit=check_limit(limit)
     )
-    return JSON({"success": True, "data": data, "nextCursor": next_cursor})
+    shown: ContactPage = {"success": True, "data": data, "nextCursor": next_cursor}
+    return JSON(shown)
 
 
 @router.post(
@@ -101,12 +113,11 @@ async def add_contacts(
     principal: CurrentPrincipal, conn: WriteConn, listId: str, body: BulkContactIds
 ) -> JSON:
     """Add up to 10,000 contacts to the list, answered per id."""
-    return JSON(
-        {
-            "success": True,
-            "data": service.add_contacts(conn, principal.account_id, listId, body.contact_ids),
-        }
-    )
+    added: BulkAddResult = {
+        "success": True,
+        "data": service.add_contacts(conn, principal.account_id, listId, body.contact_ids),
+    }
+    return JSON(added)
 
 
 @router.delete(
@@ -118,9 +129,31 @@ async def remove_contacts(
     principal: CurrentPrincipal, conn: WriteConn, listId: str, body: BulkContactIds
 ) -> JSON:
     """Remove up to 10,000 contacts from the list, answered per id."""
-    return JSON(
-        {
-            "success": True,
-            "data": service.remove_contacts(conn, principal.account_id, listId, body.contact_ids),
-        }
-    )
+    removed: BulkRemoveResult = {
+        "success": True,
+        "data": service.remove_contacts(conn, principal.account_id, listId, body.contact_ids),
+    }
+    return JSON(removed)
+
+
+@membership_router.post("", response_model=Done, responses=error_responses(400, 401, 403))
+async def add_to_list(
+    principal: CurrentPrincipal, conn: WriteConn, body: Annotated[Membership | None, Body()] = None
+) -> JSON:
+    """Add a contact to a list (adding again is a success)."""
+    name = service.add_contact(conn, principal.account_id, body or Membership())
+    return JSON({"success": True, "message": f"Contact successfully added to list {name}"})
+
+
+@membership_router.delete("", response_model=Done, responses=error_responses(400, 401, 403))
+async def remove_from_list(
+    principal: CurrentPrincipal,
+    conn: WriteConn,
+    contact_id: Annotated[str | None, Query(alias="contactId")] = None,
+    list_id: Annotated[str | None, Query(alias="listId")] = None,
+    body: Annotated[Membership | None, Body()] = None,
+) -> JSON:
+    """Remove a contact from a list; ids in the JSON body or the query (removing a non-member is a success)."""
+    membership = body or Membership.model_validate({"contactId": contact_id, "listId": list_id})
+    name = service.remove_contact(conn, principal.account_id, membership)
+    return JSON({"success": True, "message": f"Contact successfully removed from list {name}"})

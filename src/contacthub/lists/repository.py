@@ -4,10 +4,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from contacthub.core.db import Record, insert_ignoring_duplicates
-from contacthub.models import Contact, ContactList, ListMembership
+from contacthub.core.db import Record, chunks, insert_ignoring_duplicates
+from contacthub.models import ContactList, ListMembership
 
 _COLUMNS = (
     ContactList.id,
@@ -42,20 +42,6 @@ def page(conn: Connection, account_id: str, *, after: str | None, limit: int) ->
     if after is not None:
         statement = statement.where(ContactList.id > after)
     return conn.execute(statement.order_by(ContactList.id).limit(limit + 1)).all()
-
-
-def existing_ids(conn: Connection, account_id: str, list_ids: Iterable[str]) -> set[str]:
-    """Those of ``list_ids`` that are lists of this account."""
-    ids = list(set(list_ids))
-    if not ids:
-        return set()
-    return set(
-        conn.scalars(
-            select(ContactList.id).where(
-                ContactList.account_id == account_id, ContactList.id.in_(ids)
-            )
-        )
-    )
 
 
 def insert_list(conn: Connection, values: dict[str, Any]) -> None:
@@ -93,12 +79,12 @@ def add_members(
 def remove_members(conn: Connection, account_id: str, list_id: str, contact_ids: list[str]) -> int:
     """Remove contacts from a list; the number that were members."""
     removed = 0
-    for start in range(0, len(contact_ids), 10_000):
+    for chunk in chunks(contact_ids):
         removed += conn.execute(
             delete(ListMembership).where(
                 ListMembership.account_id == account_id,
                 ListMembership.list_id == list_id,
-                ListMembership.contact_id.in_(contact_ids[start : start + 10_000]),
+                ListMembership.contact_id.in_(chunk),
             )
         ).rowcount
     return removed
@@ -107,74 +93,14 @@ def remove_members(conn: Connection, account_id: str, list_id: str, contact_ids:
 def member_ids(conn: Connection, account_id: str, list_id: str, contact_ids: list[str]) -> set[str]:
     """Those of ``contact_ids`` that are on the list."""
     found: set[str] = set()
-    for start in range(0, len(contact_ids), 10_000):
+    for chunk in chunks(contact_ids):
         found.update(
             conn.scalars(
                 select(ListMembership.contact_id).where(
                     ListMembership.account_id == account_id,
                     ListMembership.list_id == list_id,
-                    ListMembership.contact_id.in_(contact_ids[start : start + 10_000]),
+                    ListMembership.contact_id.in_(chunk),
                 )
             )
         )
     return found
-
-
-# Built once, run with parameters (an expanding IN for the ids): see messages.repository._page.
-_LIST_IDS_OF = (
-    select(ListMembership.contact_id, ListMembership.list_id)
-    .where(
-        ListMembership.account_id == bindparam("account_id"),
-        ListMembership.contact_id.in_(bindparam("contact_ids", expanding=True)),
-    )
-    .order_by(ListMembership.list_id)
-)
-
-
-def list_ids_of(conn: Connection, account_id: str, contact_ids: list[str]) -> dict[str, list[str]]:
-    """Each contact's list ids, in the order the lists were made."""
-    result: dict[str, list[str]] = {contact_id: [] for contact_id in contact_ids}
-    if not contact_ids:
-        return result
-    rows = conn.execute(_LIST_IDS_OF, {"account_id": account_id, "contact_ids": contact_ids})
-    for contact_id, list_id in rows:
-        result[contact_id].append(list_id)
-    return result
-
-
-def existing_contact_ids(
-    conn: Connection, account_id: str, contact_ids: list[str], *, for_update: bool = False
-) -> set[str]:
-    """Those of ``contact_ids`` that are contacts of this account.
-
-    With ``for_update`` the rows are locked in id order, so that two bulk calls over the same
-    contacts queue up instead of deadlocking.
-    """
-    found: set[str] = set()
-    ordered = sorted(contact_ids) if for_update else contact_ids
-    for start in range(0, len(ordered), 10_000):
-        statement = select(Contact.id).where(
-            Contact.account_id == account_id, Contact.id.in_(ordered[start : start + 10_000])
-        )
-        if for_update:
-            statement = statement.order_by(Contact.id).with_for_update()
-        found.update(conn.scalars(statement))
-    return found
-
-
-def members_page(
-    conn: Connection, account_id: str, list_id: str, *, after: str | None, limit: int
-) -> Sequence[Record]:
-    """The list's contacts by id, after ``after``; one row more than ``limit`` if there are."""
-    statement = (
-        select(Contact)
-        .join(
-            ListMembership,
-            (ListMembership.account_id == Contact.account_id)
-            & (ListMembership.contact_id == Contact.id),
-        )
-        .where(ListMembership.account_id == account_id, ListMembership.list_id == list_id)
-    )
-    if after is not None:
-        statement = statement.where(ListMembership.contact_id > after)
-    return conn.execute(statement.order_by(ListMembership.contact_id).limit(limit + 1)).all()

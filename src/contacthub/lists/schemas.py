@@ -1,8 +1,9 @@
-"""Wire shapes of lists and list memberships."""
+"""Wire shapes of lists and list memberships (read shapes as ``TypedDict``s: see tags.schemas)."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
+from typing_extensions import TypedDict
 
 from contacthub.core.clock import to_wire
 from contacthub.core.wire import Identifier, Label, Text, WireModel
@@ -44,7 +45,18 @@ class BulkContactIds(WireModel):
     contact_ids: list[Identifier] = Field(alias="contactIds", min_length=1, max_length=MAX_BULK_IDS)
 
 
-def list_out(row: Any) -> dict[str, Any]:
+class ListOut(TypedDict):
+    """A list as the API shows it."""
+
+    id: Annotated[str, Field(examples=["ls_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])]
+    name: str
+    description: str | None
+    contactCount: int
+    createdAt: str
+    updatedAt: str
+
+
+def list_out(row: Any) -> ListOut:
     """A list as the API shows it."""
     return {
         "id": row.id,
@@ -56,43 +68,34 @@ def list_out(row: Any) -> dict[str, Any]:
     }
 
 
-class ListOut(BaseModel):
-    id: str = Field(examples=["ls_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])
-    name: str
-    description: str | None
-    contactCount: int
-    createdAt: str
-    updatedAt: str
-
-
-class ListData(BaseModel):
-    success: bool = True
+class ListData(TypedDict):
+    success: Literal[True]
     data: ListOut
 
 
-class ListPage(BaseModel):
-    success: bool = True
+class ListPage(TypedDict):
+    success: Literal[True]
     data: list[ListOut]
     nextCursor: str | None
 
 
-class BulkAdded(BaseModel):
+class BulkAdded(TypedDict):
     added: int
     alreadyMembers: int
     notFound: list[str]
 
 
-class BulkAddResult(BaseModel):
-    success: bool = True
+class BulkAddResult(TypedDict):
+    success: Literal[True]
     data: BulkAdded
 
 
-class BulkRemoved(BaseModel):
+class BulkRemoved(TypedDict):
     removed: int
     notMembers: int
     notFound: list[str]
 
 
-class BulkRemoveResult(BaseModel):
-    success: bool = True
+class BulkRemoveResult(TypedDict):
+    success: Literal[True]
     data: BulkRemoved

@@ -6,14 +6,24 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from contacthub.contacts import repository as contacts_repository
-from contacthub.contacts.service import many_out
+from contacthub.contacts import service as contacts_service
+from contacthub.contacts.schemas import ContactOut, SearchQuery
 from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import decode_cursor, encode_cursor
-from contacthub.errors import BadRequest, Conflict, NotFound, PermissionDenied
+from contacthub.core.pagination import decode_cursor, page
+from contacthub.core.wire import missing_parameters, name_key
+from contacthub.errors import Conflict, NotFound, PermissionDenied
 from contacthub.lists import repository
-from contacthub.lists.schemas import ListCreate, ListUpdate, Membership, list_out
+from contacthub.lists.schemas import (
+    BulkAdded,
+    BulkRemoved,
+    ListCreate,
+    ListOut,
+    ListUpdate,
+    Membership,
+    list_out,
+)
 
 LIST_NOT_FOUND = "List not found"
 
@@ -31,7 +41,7 @@ def _name_taken(name: str) -> Conflict:
     )
 
 
-def create_list(conn: Connection, account_id: str, body: ListCreate) -> dict[str, Any]:
+def create_list(conn: Connection, account_id: str, body: ListCreate) -> ListOut:
     """Create a list."""
     now = utcnow()
     list_id = new_id("list")
@@ -43,7 +53,7 @@ def create_list(conn: Connection, account_id: str, body: ListCreate) -> dict[str
                     "account_id": account_id,
                     "id": list_id,
                     "name": body.name,
-                    "name_key": body.name.casefold(),
+                    "name_key": name_key(body.name),
                     "description": body.description,
                     "created_at": now,
                     "updated_at": now,
@@ -54,29 +64,27 @@ def create_list(conn: Connection, account_id: str, body: ListCreate) -> dict[str
     return list_out(_require(conn, account_id, list_id))
 
 
-def get_list(conn: Connection, account_id: str, list_id: str) -> dict[str, Any]:
+def get_list(conn: Connection, account_id: str, list_id: str) -> ListOut:
     """One list with its contact count."""
     return list_out(_require(conn, account_id, list_id))
 
 
 def list_lists(
     conn: Connection, account_id: str, *, cursor: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[ListOut], str | None]:
     """A page of lists, oldest first, and the cursor of the next page."""
     key = decode_cursor(cursor, 1)
     rows = repository.page(conn, account_id, after=key[0] if key else None, limit=limit)
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return [list_out(row) for row in rows[:limit]], next_cursor
+    shown, next_cursor = page(rows, limit, lambda row: [row.id])
+    return [list_out(row) for row in shown], next_cursor
 
 
-def update_list(
-    conn: Connection, account_id: str, list_id: str, body: ListUpdate
-) -> dict[str, Any]:
+def update_list(conn: Connection, account_id: str, list_id: str, body: ListUpdate) -> ListOut:
     """Rename a list or change its description."""
     _require(conn, account_id, list_id)
     values: dict[str, Any] = {}
     if body.name is not None:
-        values.update(name=body.name, name_key=body.name.casefold())
+        values.update(name=body.name, name_key=name_key(body.name))
     if "description" in body.model_fields_set:
         values["description"] = body.description
     if values:
@@ -99,24 +107,17 @@ def delete_list(conn: Connection, account_id: str, list_id: str) -> str:
 
 def _membership(conn: Connection, account_id: str, body: Membership) -> tuple[str, str, str]:
     """(contact id, list id, list name), or 400 for what is missing, or 403 for what is not ours."""
-    missing = [
-        name
-        for name, value in (("contactId", body.contact_id), ("listId", body.list_id))
-        if not value
-    ]
-    if missing:
-        raise BadRequest(
-            f"Missing required parameters: {', '.join(missing)}",
-            details=[{"field": name, "message": "is required"} for name in missing],
+    contact_id, list_id = body.contact_id, body.list_id
+    if not contact_id or not list_id:
+        raise missing_parameters(
+            [name for name, value in (("contactId", contact_id), ("listId", list_id)) if not value]
         )
-    assert body.contact_id is not None
-    assert body.list_id is not None
-    row = repository.get(conn, account_id, body.list_id)
+    row = repository.get(conn, account_id, list_id)
     # The contact row is locked first, as every write to a contact does (see contacts.service.require).
-    contact = contacts_repository.get(conn, account_id, body.contact_id, for_update=True)
+    contact = contacts_repository.get(conn, account_id, contact_id, for_update=True)
     if row is None or contact is None:
         raise PermissionDenied()
-    return body.contact_id, body.list_id, row.name
+    return contact_id, list_id, row.name
 
 
 def add_contact(conn: Connection, account_id: str, body: Membership) -> str:
@@ -142,11 +143,11 @@ def _unique(ids: list[str]) -> list[str]:
 
 def add_contacts(
     conn: Connection, account_id: str, list_id: str, contact_ids: list[str]
-) -> dict[str, Any]:
+) -> BulkAdded:
     """Put up to 10,000 contacts on a list in a few set operations; what happened to each id."""
     _require(conn, account_id, list_id)
     ids = _unique(contact_ids)
-    existing = repository.existing_contact_ids(conn, account_id, ids, for_update=True)
+    existing = contacts_repository.existing_ids(conn, account_id, ids, for_update=True)
     members = repository.member_ids(conn, account_id, list_id, list(existing))
     new = [cid for cid in ids if cid in existing and cid not in members]
     now = utcnow()
@@ -161,11 +162,11 @@ def add_contacts(
 
 def remove_contacts(
     conn: Connection, account_id: str, list_id: str, contact_ids: list[str]
-) -> dict[str, Any]:
+) -> BulkRemoved:
     """Take up to 10,000 contacts off a list in a few set operations; what happened to each id."""
     _require(conn, account_id, list_id)
     ids = _unique(contact_ids)
-    existing = repository.existing_contact_ids(conn, account_id, ids, for_update=True)
+    existing = contacts_repository.existing_ids(conn, account_id, ids, for_update=True)
     on_list = repository.member_ids(conn, account_id, list_id, list(existing))
     members = [cid for cid in ids if cid in on_list]
     removed = repository.remove_members(conn, account_id, list_id, members)
@@ -179,12 +180,9 @@ def remove_contacts(
 
 def list_contacts(
     conn: Connection, account_id: str, list_id: str, *, cursor: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the list's contacts, in the order they were created."""
+) -> tuple[list[ContactOut], str | None]:
+    """A page of the list's contacts, in the order they were created: a contact search by list."""
     _require(conn, account_id, list_id)
-    key = decode_cursor(cursor, 1)
-    rows = repository.members_page(
-        conn, account_id, list_id, after=key[0] if key else None, limit=limit
+    return contacts_service.search_contacts(
+        conn, account_id, SearchQuery(list_id=list_id, cursor=cursor, limit=limit)
     )
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return many_out(conn, account_id, list(rows[:limit])), next_cursor

@@ -5,11 +5,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, select, tuple_, update
+from sqlalchemy import Connection, Select, bindparam, select, tuple_
 
 from contacthub.core.clock import UTCDateTime
 from contacthub.core.db import Record, insert_ignoring_duplicates
-from contacthub.models import Contact, Message
+from contacthub.models import Message
 
 _COLUMNS = (
     Message.id,
@@ -82,18 +82,3 @@ def _page(after: bool, descending: bool) -> Select[*tuple[Any, ...]]:
         else (Message.timestamp, Message.id)
     )
     return statement.order_by(*order).limit(bindparam("n"))
-
-
-def open_chat_window(
-    conn: Connection, account_id: str, contact_id: str, until: datetime, now: datetime
-) -> None:
-    """Keep the contact's chat window open until at least ``until``."""
-    conn.execute(
-        update(Contact)
-        .where(
-            Contact.account_id == account_id,
-            Contact.id == contact_id,
-            (Contact.chat_window_until.is_(None)) | (Contact.chat_window_until < until),
-        )
-        .values(chat_window_until=until, updated_at=now)
-    )

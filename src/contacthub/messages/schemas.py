@@ -1,9 +1,10 @@
-"""Wire shapes of messages."""
+"""Wire shapes of messages (read shapes as ``TypedDict``s: see tags.schemas)."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+from typing_extensions import TypedDict
 
 from contacthub.core.clock import parse_wire, to_wire
 from contacthub.core.wire import Identifier, JsonObject, WireModel
@@ -49,7 +50,25 @@ class MessageCreate(WireModel):
         return None if self.timestamp is None else parse_wire(self.timestamp)
 
 
-def message_out(row: Any) -> dict[str, Any]:
+class MessageOut(TypedDict):
+    """A message as the API shows it."""
+
+    id: Annotated[str, Field(examples=["msg_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])]
+    contactId: str
+    direction: Direction
+    sender: Sender | None
+    type: MessageType
+    body: str | None
+    mediaUrl: str | None
+    mediaContentType: str | None
+    channel: str | None
+    status: str | None
+    messageSid: str | None
+    timestamp: str
+    metadata: dict[str, Any]
+
+
+def message_out(row: Any) -> MessageOut:
     """A message as the API shows it."""
     return {
         "id": row.id,
@@ -68,28 +87,12 @@ def message_out(row: Any) -> dict[str, Any]:
     }
 
 
-class MessageOut(BaseModel):
-    id: str = Field(examples=["msg_01JDXQ2V3M4N5P6Q7R8S9T0V1W"])
-    contactId: str
-    direction: Direction
-    sender: Sender | None
-    type: MessageType
-    body: str | None
-    mediaUrl: str | None
-    mediaContentType: str | None
-    channel: str | None
-    status: str | None
-    messageSid: str | None
-    timestamp: str
-    metadata: dict[str, Any]
-
-
-class MessageData(BaseModel):
-    success: bool = True
+class MessageData(TypedDict):
+    success: Literal[True]
     data: MessageOut
 
 
-class MessagePage(BaseModel):
-    success: bool = True
+class MessagePage(TypedDict):
+    success: Literal[True]
     data: list[MessageOut]
     nextCursor: str | None

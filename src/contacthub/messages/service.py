@@ -1,26 +1,25 @@
 """Message rules: record (deduplicated by messageSid), page through, open the chat window."""
 
-from typing import Any
-
 from sqlalchemy import Connection
 
-from contacthub.contacts.schemas import CHAT_WINDOW
-from contacthub.contacts.service import require as require_contact
-from contacthub.core.clock import parse_wire, to_wire, utcnow
+from contacthub.contacts import repository as contacts_repository
+from contacthub.contacts import service as contacts_service
+from contacthub.core.clock import CHAT_WINDOW, to_wire, utcnow
+from contacthub.core.db import Record
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import decode_cursor, encode_cursor
-from contacthub.errors import ValidationFailed
+from contacthub.core.pagination import decode_timed_cursor, page
+from contacthub.errors import AppError, ValidationFailed
 from contacthub.messages import repository
-from contacthub.messages.schemas import MessageCreate, message_out
+from contacthub.messages.schemas import MessageCreate, MessageOut, message_out
 
 _DEFAULT_SENDER = {"inbound": "contact", "outbound": "bot"}
 
 
 def record_message(
     conn: Connection, account_id: str, contact_id: str, body: MessageCreate
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[MessageOut, bool]:
     """Store a message; (the message, whether it is new). A known messageSid returns the first."""
-    require_contact(conn, account_id, contact_id)
+    contacts_service.require(conn, account_id, contact_id)
     now = utcnow()
     sent_at = body.sent_at() or now
     message_id = new_id("message")
@@ -45,15 +44,25 @@ def record_message(
         },
     )
     if not inserted:
-        assert body.message_sid is not None  # only messageSid can collide
-        first = repository.by_sid(conn, account_id, body.message_sid)
-        assert first is not None
-        return message_out(first), False
+        # Only messageSid can collide: the id is new.
+        first = (
+            None
+            if body.message_sid is None
+            else repository.by_sid(conn, account_id, body.message_sid)
+        )
+        return message_out(_present(first)), False
     if body.direction == "inbound":
-        repository.open_chat_window(conn, account_id, contact_id, sent_at + CHAT_WINDOW, now)
-    row = repository.get(conn, account_id, message_id)
-    assert row is not None
-    return message_out(row), True
+        contacts_repository.open_chat_window(
+            conn, account_id, contact_id, sent_at + CHAT_WINDOW, now
+        )
+    return message_out(_present(repository.get(conn, account_id, message_id))), True
+
+
+def _present(row: Record | None) -> Record:
+    """A message this transaction has just found stored (a 500, not ``assert``, if it is not)."""
+    if row is None:
+        raise AppError()
+    return row
 
 
 def list_messages(
@@ -64,25 +73,16 @@ def list_messages(
     cursor: str | None,
     limit: int,
     order: str,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[MessageOut], str | None]:
     """A page of a contact's messages by time, and the cursor of the next page."""
-    require_contact(conn, account_id, contact_id)
+    contacts_service.require(conn, account_id, contact_id)
+    # Checked here, after the contact, not as a Literal query type: a missing contact's 404 comes
+    # first, and the message is the contract's.
     if order not in ("asc", "desc"):
         raise ValidationFailed.field("order", "must be asc or desc")
-    key = decode_cursor(cursor, 2)
-    after = None
-    if key is not None:
-        try:
-            after = (parse_wire(key[0]), key[1])
-        except ValueError:
-            raise ValidationFailed.field(
-                "cursor", "is not a cursor this endpoint gave out"
-            ) from None
+    after = decode_timed_cursor(cursor)
     rows = repository.page(
         conn, account_id, contact_id, after=after, descending=order == "desc", limit=limit
     )
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([to_wire(last.timestamp), last.id])
-    return [message_out(row) for row in rows[:limit]], next_cursor
+    shown, next_cursor = page(rows, limit, lambda row: [to_wire(row.timestamp), row.id])
+    return [message_out(row) for row in shown], next_cursor

@@ -1,19 +1,29 @@
-"""HTTP routes of /v1/tags (API.md §5)."""
+"""HTTP routes of /v1/tags (API.md §5), and of a contact's tags under /v1/contacts (§3)."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
 from contacthub.accounts.auth import CurrentPrincipal
-from contacthub.contacts.endpoints import email_param, phone_param
 from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
-from contacthub.errors import BadRequest, error_responses
+from contacthub.core.wire import email_param, missing_parameters, phone_param
+from contacthub.errors import error_responses
 from contacthub.tags import service
-from contacthub.tags.schemas import TagContact, TagData, TaggedResult, TagOut, TagUpdate
+from contacthub.tags.schemas import (
+    TagContact,
+    TagData,
+    TaggedResult,
+    TagList,
+    TagOut,
+    TagsToAttach,
+    TagUpdate,
+)
 
 router = APIRouter(prefix="/tags", tags=["tags"])
+# Tagged "contacts", as these routes were when contacts served them: the OpenAPI groups stay.
+contact_tags_router = APIRouter(prefix="/contacts", tags=["contacts"])
 
 TagName = Annotated[str, Path(min_length=1, max_length=255)]
 
@@ -41,12 +51,8 @@ async def tag_contact(
     missing = [field for field, value in (("tag", name),) if not value]
     if not phone and not address:
         missing.append("phoneNumber or email")
-    if missing:
-        raise BadRequest(
-            f"Missing required parameters: {', '.join(missing)}",
-            details=[{"field": field, "message": "is required"} for field in missing],
-        )
-    assert name is not None
+    if missing or not name:
+        raise missing_parameters(missing)
     contact_id, tag_out = service.tag_contact(
         conn,
         principal.account_id,
@@ -55,13 +61,12 @@ async def tag_contact(
         phone_number=phone_param(phone),
         email=email_param(address),
     )
-    return JSON(
-        {
-            "success": True,
-            "message": f"Contact tagged with {tag_out['name']}",
-            "data": {"contactId": contact_id, "tag": tag_out},
-        }
-    )
+    tagged: TaggedResult = {
+        "success": True,
+        "message": f"Contact tagged with {tag_out['name']}",
+        "data": {"contactId": contact_id, "tag": tag_out},
+    }
+    return JSON(tagged)
 
 
 @router.put("/{name}", response_model=TagData, responses=error_responses(400, 401, 403))
@@ -69,12 +74,11 @@ async def put_tag(
     principal: CurrentPrincipal, conn: WriteConn, name: TagName, body: TagUpdate
 ) -> JSON:
     """Create a tag or change its description."""
-    return JSON(
-        {
-            "success": True,
-            "data": service.put_tag(conn, principal.account_id, name.strip(), body.description),
-        }
-    )
+    written: TagData = {
+        "success": True,
+        "data": service.put_tag(conn, principal.account_id, name.strip(), body.description),
+    }
+    return JSON(written)
 
 
 @router.delete("/{name}", response_model=Done, responses=error_responses(401, 403, 404))
@@ -82,3 +86,40 @@ async def delete_tag(principal: CurrentPrincipal, conn: WriteConn, name: TagName
     """Delete a tag; every contact that carried it loses it."""
     service.delete_tag(conn, principal.account_id, name)
     return JSON({"success": True, "message": f"Tag {name} deleted"})
+
+
+@contact_tags_router.get(
+    "/tags/{contactId}", response_model=list[TagOut], responses=error_responses(400, 401, 404)
+)
+async def contact_tags(principal: CurrentPrincipal, conn: ReadConn, contactId: str) -> JSON:
+    """A contact's tags, as a bare array sorted by name."""
+    return JSON(service.tags_of(conn, principal.account_id, contactId))
+
+
+@contact_tags_router.post(
+    "/{contactId}/tags", response_model=TagList, responses=error_responses(400, 401, 403, 404)
+)
+async def attach_tags(
+    principal: CurrentPrincipal,
+    conn: WriteConn,
+    contactId: str,
+    body: TagsToAttach,
+) -> JSON:
+    """Tag a contact by name, creating missing tags; the contact's tags afterwards."""
+    service.attach_tags(conn, principal.account_id, contactId, list(body.tags))
+    tags: TagList = {
+        "success": True,
+        "data": service.tags_of(conn, principal.account_id, contactId),
+    }
+    return JSON(tags)
+
+
+@contact_tags_router.delete(
+    "/{contactId}/tags/{name}", response_model=Done, responses=error_responses(401, 403, 404)
+)
+async def detach_tag(
+    principal: CurrentPrincipal, conn: WriteConn, contactId: str, name: str
+) -> JSON:
+    """Take a tag off a contact."""
+    service.detach_tag(conn, principal.account_id, contactId, name)
+    return JSON({"success": True, "message": f"Tag {name} removed from contact"})

@@ -1,19 +1,20 @@
-"""Queries on tags and the tags of contacts, always filtered by account."""
+"""Queries on tags and the tags of contacts, always filtered by account.
+
+The contact-tag routes also need a few facts about the contact itself (does it exist, which one
+has this phone number, mark it changed). They are asked here, of the contacts table, rather than
+of the contacts feature: contacts already builds on tags (a new contact is tagged by tags.service),
+so tags may not import contacts back.
+"""
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.core.ids import new_id
-from contacthub.models import ContactTag, Tag
-
-
-def name_key(name: str) -> str:
-    """What two tag names must share to be the same tag."""
-    return name.casefold()
+from contacthub.core.wire import name_key
+from contacthub.models import Contact, ContactTag, Tag
 
 
 def ensure(conn: Connection, account_id: str, names: list[str], when: datetime) -> dict[str, str]:
@@ -116,29 +117,41 @@ def tags_of(conn: Connection, account_id: str, contact_id: str) -> Sequence[Reco
     ).all()
 
 
-# Built once, run with parameters (an expanding IN for the ids): see messages.repository._page.
-_NAMES_OF = (
-    select(ContactTag.contact_id, Tag.name)
-    .join(Tag, (Tag.account_id == ContactTag.account_id) & (Tag.id == ContactTag.tag_id))
-    .where(
-        ContactTag.account_id == bindparam("account_id"),
-        ContactTag.contact_id.in_(bindparam("contact_ids", expanding=True)),
+def contact_exists(
+    conn: Connection, account_id: str, contact_id: str, *, for_update: bool = False
+) -> bool:
+    """Whether the contact exists; with ``for_update``, its row is locked until the transaction ends.
+
+    Every write to a contact or its tags and lists locks the contact row first (see
+    contacts.service.require), so that two such writes on one contact queue up instead of
+    deadlocking on PostgreSQL.
+    """
+    statement = select(Contact.id).where(Contact.account_id == account_id, Contact.id == contact_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return conn.execute(statement).first() is not None
+
+
+def find_contact_id(
+    conn: Connection, account_id: str, *, phone_number: str | None, email_key: str | None
+) -> str | None:
+    """The id of the contact with this phone and/or email (both must match when both are given).
+
+    Email is not unique: the oldest contact with it wins (as contacts.repository.find).
+    """
+    statement = select(Contact.id).where(Contact.account_id == account_id)
+    if phone_number is not None:
+        statement = statement.where(Contact.phone_number == phone_number)
+    if email_key is not None:
+        statement = statement.where(Contact.email_key == email_key)
+    found: str | None = conn.scalars(statement.order_by(Contact.id).limit(1)).first()
+    return found
+
+
+def touch_contact(conn: Connection, account_id: str, contact_id: str, when: datetime) -> None:
+    """Mark a contact as changed (its tags did), so ``updatedSince`` sees it."""
+    conn.execute(
+        update(Contact)
+        .where(Contact.account_id == account_id, Contact.id == contact_id)
+        .values(updated_at=when)
     )
-    .order_by(Tag.name_key)
-)
-
-
-def names_of(conn: Connection, account_id: str, contact_ids: list[str]) -> dict[str, list[str]]:
-    """Each contact's tag names, by name."""
-    result: dict[str, list[str]] = {contact_id: [] for contact_id in contact_ids}
-    if not contact_ids:
-        return result
-    rows = conn.execute(_NAMES_OF, {"account_id": account_id, "contact_ids": contact_ids})
-    for contact_id, name in rows:
-        result[contact_id].append(name)
-    return result
-
-
-def as_wire(rows: Sequence[Record]) -> list[dict[str, Any]]:
-    """Tags as the original API shows them: ``[{"name", "description"}]``."""
-    return [{"name": name, "description": description} for name, description in rows]

@@ -1,20 +1,23 @@
-"""Wire shapes of tags."""
+"""Wire shapes of tags: request bodies, and the tag as the API shows it.
 
-from pydantic import BaseModel, Field
+The read shapes are ``TypedDict``s: the builder returns one, mypy holds its keys, and the OpenAPI
+document shows the same type, while routes still answer with the built dict (no model per reply).
+"""
+
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from contacthub.core.wire import Label, Text, WireModel
 
 
-class TagOut(BaseModel):
-    """A tag as the original API shows it."""
+class TagRef(WireModel):
+    """A tag given with its description."""
 
-    name: str = Field(examples=["vip"])
-    description: str | None
-
-
-class TagList(BaseModel):
-    success: bool = True
-    data: list[TagOut]
+    name: Label
+    description: Text | None = None
 
 
 class TagContact(WireModel):
@@ -32,17 +35,45 @@ class TagUpdate(WireModel):
     description: Text | None = None
 
 
-class Tagged(BaseModel):
+class TagsToAttach(WireModel):
+    """Body of ``POST /v1/contacts/{contactId}/tags``."""
+
+    tags: list[Label | TagRef]
+
+
+class TagOut(TypedDict):
+    """A tag as the original API shows it."""
+
+    name: Annotated[str, Field(examples=["vip"])]
+    description: str | None
+
+
+def tag_out(row: Any) -> TagOut:
+    """A tag as the API shows it, from a row of (name, description)."""
+    return {"name": row.name, "description": row.description}
+
+
+def tags_out(rows: Iterable[Any]) -> list[TagOut]:
+    """Tags as the API shows them, from rows of (name, description)."""
+    return [{"name": row.name, "description": row.description} for row in rows]
+
+
+class TagList(TypedDict):
+    success: Literal[True]
+    data: list[TagOut]
+
+
+class Tagged(TypedDict):
     contactId: str
     tag: TagOut
 
 
-class TaggedResult(BaseModel):
-    success: bool = True
+class TaggedResult(TypedDict):
+    success: Literal[True]
     message: str
     data: Tagged
 
 
-class TagData(BaseModel):
-    success: bool = True
+class TagData(TypedDict):
+    success: Literal[True]
     data: TagOut

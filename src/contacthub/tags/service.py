@@ -1,19 +1,72 @@
 """Tag rules: tags are made by naming them; names compare case-insensitively."""
 
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import Connection
 
-from contacthub.contacts import service as contacts_service
-from contacthub.contacts.schemas import TagRef
 from contacthub.core.clock import utcnow
-from contacthub.errors import NotFound
+from contacthub.core.db import Record
+from contacthub.core.emails import email_key
+from contacthub.core.wire import name_key
+from contacthub.errors import AppError, NotFound
 from contacthub.tags import repository
+from contacthub.tags.schemas import TagOut, TagRef, tag_out, tags_out
+
+# The contacts feature's 404, word for word (a contact-tag route answers for its contact).
+CONTACT_NOT_FOUND = "Contact not found"
 
 
-def all_tags(conn: Connection, account_id: str) -> list[dict[str, Any]]:
+def all_tags(conn: Connection, account_id: str) -> list[TagOut]:
     """Every tag of the account, by name."""
-    return repository.as_wire(repository.all_tags(conn, account_id))
+    return tags_out(repository.all_tags(conn, account_id))
+
+
+def put_on(
+    conn: Connection, account_id: str, contact_id: str, refs: list[str | TagRef], now: datetime
+) -> None:
+    """Put tags on a contact the caller holds (locked or just made), creating missing tags."""
+    names = [ref if isinstance(ref, str) else ref.name for ref in refs]
+    ids = repository.ensure(conn, account_id, names, now)
+    # The last description sent for a name wins; tag rows are updated in name order, so that two
+    # requests describing the same tags in another order cannot deadlock on PostgreSQL.
+    described = {
+        name_key(ref.name): ref
+        for ref in refs
+        if isinstance(ref, TagRef) and "description" in ref.model_fields_set
+    }
+    for _, ref in sorted(described.items()):
+        repository.set_description(conn, account_id, ref.name, ref.description)
+    repository.attach(
+        conn, account_id, [(contact_id, tag_id) for tag_id in dict.fromkeys(ids.values())], now
+    )
+
+
+def _require_contact(conn: Connection, account_id: str, contact_id: str, *, lock: bool) -> None:
+    if not repository.contact_exists(conn, account_id, contact_id, for_update=lock):
+        raise NotFound(CONTACT_NOT_FOUND)
+
+
+def attach_tags(
+    conn: Connection, account_id: str, contact_id: str, refs: list[str | TagRef]
+) -> None:
+    """Put tags on a contact by name, creating the tags that do not exist yet."""
+    _require_contact(conn, account_id, contact_id, lock=True)
+    now = utcnow()
+    put_on(conn, account_id, contact_id, refs, now)
+    repository.touch_contact(conn, account_id, contact_id, now)
+
+
+def detach_tag(conn: Connection, account_id: str, contact_id: str, name: str) -> None:
+    """Take a tag off a contact (a tag it does not carry is not an error)."""
+    _require_contact(conn, account_id, contact_id, lock=True)
+    if repository.detach(conn, account_id, contact_id, name):
+        repository.touch_contact(conn, account_id, contact_id, utcnow())
+
+
+def tags_of(conn: Connection, account_id: str, contact_id: str) -> list[TagOut]:
+    """A contact's tags as the original API shows them."""
+    _require_contact(conn, account_id, contact_id, lock=False)
+    return tags_out(repository.tags_of(conn, account_id, contact_id))
 
 
 def tag_contact(
@@ -24,27 +77,38 @@ def tag_contact(
     description: str | None,
     phone_number: str | None,
     email: str | None,
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, TagOut]:
     """Tag the contact found by phone and/or email; (contact id, the tag)."""
-    contact = contacts_service.find_contact(
-        conn, account_id, phone_number=phone_number, email=email
+    contact_id = repository.find_contact_id(
+        conn,
+        account_id,
+        phone_number=phone_number,
+        email_key=None if email is None else email_key(email),
     )
+    if contact_id is None:
+        raise NotFound(CONTACT_NOT_FOUND)
     ref: str | TagRef = tag if description is None else TagRef(name=tag, description=description)
-    contacts_service.attach_tags(conn, account_id, contact["id"], [ref])
-    row = repository.get(conn, account_id, tag)
-    assert row is not None
-    return contact["id"], repository.as_wire([row])[0]
+    attach_tags(conn, account_id, contact_id, [ref])
+    return contact_id, tag_out(_written(conn, account_id, tag))
 
 
-def put_tag(
-    conn: Connection, account_id: str, name: str, description: str | None
-) -> dict[str, Any]:
+def put_tag(conn: Connection, account_id: str, name: str, description: str | None) -> TagOut:
     """Create the tag or change its description."""
     repository.ensure(conn, account_id, [name], utcnow())
     repository.set_description(conn, account_id, name, description)
+    return tag_out(_written(conn, account_id, name))
+
+
+def _written(conn: Connection, account_id: str, name: str) -> Record:
+    """The tag this request has just written.
+
+    Missing only if another request deleted it in between (PostgreSQL, READ COMMITTED): a 500,
+    as the ``assert`` that stood here gave, but one that ``python -O`` keeps.
+    """
     row = repository.get(conn, account_id, name)
-    assert row is not None
-    return repository.as_wire([row])[0]
+    if row is None:
+        raise AppError()
+    return row
 
 
 def delete_tag(conn: Connection, account_id: str, name: str) -> None:
