@@ -71,6 +71,7 @@ def test_a_database_failure_logs_no_personal_data(
 
     assert response.status_code == 500
     assert "refused by the test trigger" in caplog.text  # the failure itself is logged
+    assert "SQL parameters hidden" in caplog.text
     for personal in (number, number[1:], email, "Lovelace-Secret"):
         assert personal not in caplog.text
 
