@@ -38,9 +38,9 @@ async def find_contact(
     principal: CurrentPrincipal,
     conn: ReadConn,
     phone_number: Annotated[
-        str | None, Query(alias="phoneNumber", examples=["+14155550100"])
+        str | None, Query(alias="phoneNumber", max_length=64, examples=["+14155550100"])
     ] = None,
-    email: Annotated[str | None, Query()] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
 ) -> JSON:
     """Find a contact by phone number and/or email (both given: it must match both)."""
     if phone_number is None and email is None:

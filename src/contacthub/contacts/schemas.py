@@ -29,7 +29,9 @@ class ContactWrite(WireModel):
         "custom_fields": "customFields",
     }
 
-    phone_number: str | None = Field(None, alias="phoneNumber", examples=["+14155550100"])
+    phone_number: str | None = Field(
+        None, alias="phoneNumber", max_length=64, examples=["+14155550100"]
+    )
     first_name: Name | None = Field(None, alias="firstName")
     last_name: Name | None = Field(None, alias="lastName")
     email: str | None = Field(None, max_length=320)
@@ -86,7 +88,7 @@ class ContactWrite(WireModel):
 class ContactCreate(ContactWrite):
     """Body of ``POST /v1/contacts``."""
 
-    phone_number: str = Field(alias="phoneNumber", examples=["+14155550100"])
+    phone_number: str = Field(alias="phoneNumber", max_length=64, examples=["+14155550100"])
     list_id: Identifier | None = Field(None, alias="listId")
     list_ids: list[Identifier] | None = Field(None, alias="listIds", max_length=100)
     tags: list[Label | TagRef] | None = Field(None, max_length=100)
@@ -95,7 +97,9 @@ class ContactCreate(ContactWrite):
 class ContactUpsert(ContactCreate):
     """Body of ``POST /v1/contacts/upsert``: like create, but ``phoneNumber`` may be absent."""
 
-    phone_number: str | None = Field(None, alias="phoneNumber", examples=["+14155550100"])  # type: ignore[assignment]
+    phone_number: str | None = Field(  # type: ignore[assignment]
+        None, alias="phoneNumber", max_length=64, examples=["+14155550100"]
+    )
 
 
 class ContactUpdate(ContactWrite):

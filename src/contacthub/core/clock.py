@@ -31,13 +31,30 @@ def to_wire(value: datetime | None) -> str | None:
     return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
+# The times a client may give. From year 1, the zero time of Go and .NET that clients send to mean
+# "since ever"; to the end of 9000, which leaves room for arithmetic (a chat window's 24 hours)
+# without reaching datetime's own end in 9999.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9001, 1, 1, tzinfo=UTC) - timedelta(milliseconds=1)
+_OUT_OF_RANGE = "must be between year 1 and the end of year 9000 (UTC)"
+
+
 def parse_wire(text: str) -> datetime:
-    """Parse an ISO 8601 time; one without an offset is taken as UTC. Raises ValueError."""
+    """Parse an ISO 8601 time; one without an offset is taken as UTC. Raises ValueError.
+
+    The time must fall between ``EARLIEST`` and ``LATEST`` once in UTC.
+    """
     value = datetime.fromisoformat(text.strip().replace("z", "Z"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # an offset that moves year 1 or year 9999 out of datetime's range
+        raise ValueError(_OUT_OF_RANGE) from None
+    value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(_OUT_OF_RANGE)
+    return value
 
 
 class UTCDateTime(TypeDecorator[datetime]):

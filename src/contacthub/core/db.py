@@ -6,7 +6,11 @@ and commits it before its response is sent; services never commit.
 
 SQLite is set up the way datasette does it: WAL, foreign keys on, a busy timeout, and write
 transactions opened with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing
-when one upgrades from reading to writing.
+when one upgrades from reading to writing. It also runs with ``secure_delete``, so what is erased
+is overwritten in the file rather than left in free pages.
+
+Engines hide SQL parameters from their errors: those are phone numbers and names, and errors are
+logged.
 """
 
 import atexit
@@ -49,13 +53,16 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args={"connect_timeout": 5},
+        hide_parameters=True,
     )
 
 
 def _sqlite_engine(url: str) -> Engine:
     # The driver's own transaction handling is switched off (isolation_level=None) so that the
     # BEGIN we emit is the real one: savepoints then nest properly and writers can BEGIN IMMEDIATE.
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
@@ -66,6 +73,7 @@ def _sqlite_engine(url: str) -> Engine:
             "synchronous=NORMAL",
             "foreign_keys=ON",
             "busy_timeout=30000",
+            "secure_delete=ON",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

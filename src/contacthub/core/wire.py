@@ -6,6 +6,7 @@ Phone numbers and emails given in a query string are normalised here too, with t
 parameter.
 """
 
+import math
 from typing import Annotated, Any, ClassVar
 
 import orjson
@@ -16,6 +17,8 @@ from contacthub.core.phones import InvalidPhone, to_e164
 from contacthub.errors import BadRequest, ValidationFailed
 
 MAX_JSON_OBJECT_BYTES = 64 * 1024
+# Objects and arrays count as levels, the object itself the first (orjson stops at 255).
+MAX_JSON_DEPTH = 32
 
 # A name: a person's, a list's, a tag's. Surrounding white space is dropped.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
@@ -60,13 +63,38 @@ def missing_parameters(missing: list[str]) -> BadRequest:
 
 
 def _bounded_object(value: dict[str, Any]) -> dict[str, Any]:
+    _check_numbers_and_depth(value, 1)
     try:
         size = len(orjson.dumps(value))
-    except TypeError:  # an integer beyond 64 bits, which no database column or client keeps exact
+    except orjson.JSONEncodeError as exc:  # a TypeError, whatever the cause: tell them apart
+        if "surrogates" in str(exc):
+            raise ValueError(
+                "holds a string that is not valid Unicode (a lone surrogate, such as \\udfff)"
+            ) from None
+        # an integer beyond 64 bits, which no database column or client keeps exact
         raise ValueError("holds an integer too large to store (more than 64 bits)") from None
     if size > MAX_JSON_OBJECT_BYTES:
         raise ValueError(f"must be at most {MAX_JSON_OBJECT_BYTES // 1024} KiB as JSON")
     return value
+
+
+def _check_numbers_and_depth(value: dict[str, Any] | list[Any], depth: int) -> None:
+    """Refuse a nesting deeper than MAX_JSON_DEPTH and numbers the databases cannot keep.
+
+    Python's parser reads ``NaN``, ``Infinity`` and ``1e400`` (inf), which PostgreSQL refuses. A
+    float beyond the 64-bit integers, such as ``1e20``, PostgreSQL gives back as an integer that
+    no reply can carry; like such integers, it is refused.
+    """
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"may be nested at most {MAX_JSON_DEPTH} levels deep")
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, dict | list):
+            _check_numbers_and_depth(item, depth + 1)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError("must be finite JSON numbers (not NaN, Infinity or 1e400)")
+            if not -(2**63) <= item < 2**64:
+                raise ValueError("holds a number too large to store (more than 64 bits)")
 
 
 def _nul_at(value: Any, where: str) -> str | None:

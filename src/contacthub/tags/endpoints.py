@@ -39,8 +39,8 @@ async def tag_contact(
     principal: CurrentPrincipal,
     conn: WriteConn,
     tag: Annotated[str | None, Query()] = None,
-    phone_number: Annotated[str | None, Query(alias="phoneNumber")] = None,
-    email: Annotated[str | None, Query()] = None,
+    phone_number: Annotated[str | None, Query(alias="phoneNumber", max_length=64)] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
     body: Annotated[TagContact | None, Body()] = None,
 ) -> JSON:
     """Tag the contact with this phone number or email (query or body); the tag is made if missing."""

@@ -24,8 +24,8 @@ class TagContact(WireModel):
     """Body (or query) of ``POST /v1/tags``: tag the contact with this phone number or email."""
 
     tag: Label | None = None
-    phone_number: str | None = Field(None, alias="phoneNumber")
-    email: str | None = None
+    phone_number: str | None = Field(None, alias="phoneNumber", max_length=64)
+    email: str | None = Field(None, max_length=320)
     description: Text | None = None
 
 
