@@ -56,7 +56,8 @@ def insert_key(
 
 
 # The unrevoked key with a hash: account_id, id, read_only, last_used_at. One statement, shared by
-# the SQLAlchemy path and the driver path (DriverConnections.afetch) of the auth dependency.
+# the driver path (DriverConnections.afetch) and the SQLAlchemy fallback of the key check
+# (accounts.auth.Authenticate.live_key).
 LIVE_KEY = select(ApiKey.account_id, ApiKey.id, ApiKey.read_only, ApiKey.last_used_at).where(
     ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
 )

@@ -1,11 +1,12 @@
 """The hot path: ``GET /v1/contacts?phoneNumber=…``, answered in front of the router.
 
 A chat platform asks "who is this?" on every inbound message, so this one request gets a lean
-route: plain ASGI, two SQL statements compiled once and run on the driver's own connection, no per-request
-dependency graph, ORM or SQLAlchemy ``Result``. The first statement checks the key and finds the
-contact at once (so a revoked key is refused on the next request: nothing is cached); the second
-reads the contact's tags and lists. Each statement sees the latest committed state, as a read
-under PostgreSQL's READ COMMITTED does.
+route: plain ASGI, two SQL statements compiled once and run on the driver's own connection
+(core/driver.py), no per-request dependency graph, ORM or SQLAlchemy ``Result``. The first is the
+key check every request makes, the caller that ``accounts.auth.Authenticate`` resolves (nothing is
+cached, so a revoked key is refused on the next request); the second reads the contact with its
+tags and lists at once (a ``UNION ALL`` of the contact's row, then its tags, then its lists). Each
+statement sees the latest committed state, as a read under PostgreSQL's READ COMMITTED does.
 
 It takes only the ordinary case: a well-formed key that is live and was recorded as used recently,
 a number written in E.164 (``+`` optional) and nothing else in the query, and a contact that exists.
@@ -22,26 +23,18 @@ import logging
 import re
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import unquote_plus
 
 import orjson
-from sqlalchemy import (
-    Integer,
-    String,
-    bindparam,
-    literal_column,
-    select,
-    union_all,
-)
+from sqlalchemy import Integer, String, bindparam, literal_column, null, select, union_all
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contacthub.accounts.service import Principal
+from contacthub.accounts.auth import caller_of
 from contacthub.contacts.schemas import contact_out
 from contacthub.core.clock import utcnow
-from contacthub.core.db import DriverConnections, Selectable
+from contacthub.core.driver import DriverConnections, Selectable
 from contacthub.core.responses import JSON
-from contacthub.core.security import hash_key, looks_like_key, presented_key
-from contacthub.models import ApiKey, Contact, ContactTag, ListMembership, Tag
+from contacthub.errors import Unauthorized
+from contacthub.models import Contact, ContactTag, ListMembership, Tag
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +51,7 @@ class PhoneLookup:
     def __init__(self, app: ASGIApp, connections: DriverConnections) -> None:
         self.app = app
         self.connections = connections
-        self.key_and_contact, self.tags_and_lists = _statements()
+        self.contact_tags_and_lists = _statement()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET":
@@ -78,47 +71,42 @@ class PhoneLookup:
         if params is None:
             return None
         phone = _E164_DIGITS.fullmatch(params.get("phoneNumber", ""))
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:  # the first of repeated headers, as Starlette's get
-            headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        key = presented_key(headers, params)
-        if phone is None or key is None or not looks_like_key(key):
+        if phone is None:
             return None
         try:
-            return await self._query(key, "+" + phone.group(1))
+            principal = await caller_of(scope).principal()
+        except Unauthorized:
+            return None  # the route answers the 401 (the caller remembers it: no second lookup)
+        now = utcnow()
+        if principal.use_is_due(now):
+            return None  # the regular route records the key's use
+        try:
+            rows = await self.connections.afetch(
+                self.contact_tags_and_lists,
+                account_id=principal.account_id,
+                phone="+" + phone.group(1),
+            )
         except self.connections.errors:
             log.warning("the phone lookup's query failed; the regular route answers instead")
             return None
-
-    async def _query(self, key: str, phone: str) -> dict[str, Any] | None:
-        fetch = self.connections.afetch
-        rows = await fetch(self.key_and_contact, key_hash=hash_key(key), phone=phone)
-        if not rows or rows[0]["id"] is None:
-            return None  # no such key (401) or no such contact (404): the route says which
-        found = rows[0]
-        now = utcnow()
-        if Principal.use_is_due_at(found["key_last_used_at"], now):
-            return None  # the regular route records the key's use
+        if not rows:
+            return None  # no such contact: the route answers the 404
         tags: list[str] = []
         list_ids: list[str] = []
-        extras = await fetch(
-            self.tags_and_lists, account_id=found["account_id"], contact_id=found["id"]
-        )
-        for row in extras:
+        for row in rows[1:]:
             (tags if row["kind"] == 0 else list_ids).append(row["value"])
-        contact = contact_out(SimpleNamespace(**found), tags=tags, list_ids=list_ids, now=now)
+        found = SimpleNamespace(**rows[0])
+        contact = contact_out(found, tags=tags, list_ids=list_ids, now=now)
         return {"success": True, "contactId": contact["id"], "contact": contact}
 
 
 def _plain_query(raw: bytes) -> dict[str, str] | None:
-    """``phoneNumber`` (as sent) and maybe ``apiKey`` (decoded), each once; None for any other."""
+    """``phoneNumber`` as sent, when the query is that and maybe ``apiKey``, each once."""
     params: dict[str, str] = {}
     for part in raw.decode("latin-1").split("&"):
         name, _, value = part.partition("=")
         if name not in _QUERY_NAMES or name in params:
             return None
-        if name == "apiKey" and ("%" in value or "+" in value):
-            value = unquote_plus(value)
         params[name] = value
     return params
 
@@ -132,45 +120,49 @@ class _Route:
     path = PATH
 
 
-def _statements() -> tuple[Selectable, Selectable]:
-    """The key with the contact of a phone number; a contact's tags and lists, in API order."""
-    key_and_contact = (
-        select(
-            ApiKey.id.label("key_id"),
-            ApiKey.last_used_at.label("key_last_used_at"),
-            *Contact.__table__.columns,
-        )
-        .select_from(ApiKey)
-        .outerjoin(
-            Contact,
-            (Contact.account_id == ApiKey.account_id)
-            & (Contact.phone_number == bindparam("phone")),
-        )
-        .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
-    )
+def _statement() -> Selectable:
+    """The contact with a phone number in an account, then its tags (by name_key), then its lists
+    (by id): the order the regular route gives them in. One row of the contact's columns first
+    (``kind`` -1); each tag or list row has ``kind`` 0 or 1, its ``value``, and NULL columns."""
     account_id = bindparam("account_id", type_=String)
-    contact_id = bindparam("contact_id", type_=String)
+    phone = bindparam("phone", type_=String)
+    columns = list(Contact.__table__.columns)
+    blanks = [null().label(column.key) for column in columns]
+    the_contact = (Contact.account_id == account_id) & (Contact.phone_number == phone)
+    contact = select(
+        literal_column("-1", Integer).label("kind"),
+        literal_column("NULL", String).label("value"),
+        literal_column("NULL", String).label("sort_key"),
+        *columns,
+    ).where(the_contact)
     tags = (
         select(
             literal_column("0", Integer).label("kind"),
             Tag.name.label("value"),
             Tag.name_key.label("sort_key"),
+            *blanks,
         )
-        .select_from(ContactTag)
+        .select_from(Contact)
+        .join(
+            ContactTag,
+            (ContactTag.account_id == Contact.account_id) & (ContactTag.contact_id == Contact.id),
+        )
         .join(Tag, (Tag.account_id == ContactTag.account_id) & (Tag.id == ContactTag.tag_id))
-        .where(
-            ContactTag.account_id == account_id,
-            ContactTag.contact_id == contact_id,
+        .where(the_contact)
+    )
+    lists = (
+        select(
+            literal_column("1", Integer).label("kind"),
+            ListMembership.list_id.label("value"),
+            ListMembership.list_id.label("sort_key"),
+            *blanks,
         )
+        .select_from(Contact)
+        .join(
+            ListMembership,
+            (ListMembership.account_id == Contact.account_id)
+            & (ListMembership.contact_id == Contact.id),
+        )
+        .where(the_contact)
     )
-    lists = select(
-        literal_column("1", Integer).label("kind"),
-        ListMembership.list_id.label("value"),
-        ListMembership.list_id.label("sort_key"),
-    ).where(
-        ListMembership.account_id == account_id,
-        ListMembership.contact_id == contact_id,
-    )
-    # Tags by name_key and lists by id: the order the regular route gives them in.
-    tags_and_lists = union_all(tags, lists).order_by("kind", "sort_key")
-    return key_and_contact, tags_and_lists
+    return union_all(contact, tags, lists).order_by("kind", "sort_key")
