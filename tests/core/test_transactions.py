@@ -84,7 +84,7 @@ def test_no_await_inside_a_transaction() -> None:
 
 def test_the_check_sees_each_kind_of_violation() -> None:
     # The check above proves nothing unless it fails on code that breaks the rule.
-    broken = '''
+    broken = """
 async def endpoint(principal: CurrentPrincipal, conn: WriteConn) -> None:
     service.create(conn)
     await notify()
@@ -106,7 +106,7 @@ async def fine(engine: Engine) -> None:
         def later() -> None: ...
         conn.execute(statement)
     await after()
-'''
+"""
 
     found = violations(broken, "broken.py")
 

@@ -166,10 +166,10 @@ class Prepared:
         return params if self.order is None else [params[name] for name in self.order]
 
     def process(self, rows: list[Any]) -> list[dict[str, Any]]:
-        """Driver rows as dicts of column values."""
+        """Driver rows as dicts of column values (NULL is None whatever the column's type)."""
         return [
             {
-                name: value if process is None else process(value)
+                name: value if value is None or process is None else process(value)
                 for name, process, value in zip(self.names, self.processors, raw, strict=True)
             }
             for raw in rows

@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 KEY_PREFIX = "ch_"
 _KEY_SHAPE = re.compile(r"ch_[A-Za-z0-9_\-]{43}")
@@ -25,9 +25,11 @@ def presented_key(scope: Mapping[str, Any]) -> str | None:
     key: str | None = None
     raw: bytes = scope.get("query_string", b"")
     if b"apiKey" in raw or b"%" in raw:  # without either, no parameter can decode to apiKey
-        for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-            if name == "apiKey":
-                key = value  # the last one, as Starlette's QueryParams.get
+        # As Starlette's QueryParams (parse_qsl) reads it, without decoding the other parameters.
+        for part in raw.decode("latin-1").split("&"):
+            name, _, value = part.partition("=")
+            if name == "apiKey" or ("%" in name and unquote_plus(name) == "apiKey"):
+                key = unquote_plus(value)  # the last one wins, as in QueryParams.get
     api_key: bytes | None = None
     authorization: bytes | None = None
     for name, value in scope["headers"]:
