@@ -36,12 +36,6 @@ ALLOWED = {
     ("messages.service", "contacts.repository"): "an inbound message opens the chat window",
 }
 
-# Imports that break a rule today and are being removed elsewhere; an entry that no longer
-# matches an import fails the test, so that it is deleted with the import.
-PENDING = {
-    ("errors", "core.schemas"): "ErrorOut moves into errors.py (issue 8, item 4)",
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -163,8 +157,6 @@ def violations(sources: Mapping[str, str]) -> list[str]:
     found: list[str] = []
     edges: dict[str, dict[str, Import]] = {}
     for imp in imports(sources):
-        if (imp.module, imp.target) in PENDING:
-            continue
         rule = _broken_rule(imp, features)
         if rule is not None:
             found.append(f"{imp}: {rule}")
@@ -204,7 +196,7 @@ def test_imports_follow_the_layers() -> None:
 
 def test_every_allowed_reach_is_still_made() -> None:
     made = {(imp.module, imp.target) for imp in imports(_sources())}
-    for pair, reason in {**ALLOWED, **PENDING}.items():
+    for pair, reason in ALLOWED.items():
         assert pair in made, f"{pair} ({reason}) is no longer imported: delete its entry"
 
 

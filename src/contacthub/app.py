@@ -13,14 +13,22 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from contacthub.accounts.auth import SECURITY_SCHEMES
+from contacthub.accounts.auth import SECURITY_SCHEMES, Authenticate
 from contacthub.api import v1
 from contacthub.config import Settings, get_settings
 from contacthub.contacts.lookup import PhoneLookup
-from contacthub.core.db import DriverConnections, make_engine, read
-from contacthub.core.responses import JSON
-from contacthub.core.schemas import ErrorOut
-from contacthub.errors import AppError, MethodNotAllowed, NotFound, ValidationFailed
+from contacthub.core.db import make_engine, read
+from contacthub.core.driver import DriverConnections
+from contacthub.core.responses import JSON, error_response
+from contacthub.errors import (
+    AppError,
+    MethodNotAllowed,
+    NotFound,
+    ServiceUnavailable,
+    UnreadableBody,
+    ValidationFailed,
+    error_responses,
+)
 from contacthub.idempotency.middleware import Idempotency
 from contacthub.metrics import Metrics, metrics
 from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders, Unexpected
@@ -67,8 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each add wraps the ones before it, so this reads from the inside out. From the outside:
     # access log (sees every answer) → metrics → security headers (on every answer, 429 and 413 too) →
-    # unexpected exceptions to 500 → CORS → rate limit → body limit and JSON → idempotent replays →
-    # the phone lookup's hot path (contacts/lookup.py) → the routes.
+    # CORS → errors raised by the layers below rendered, unexpected exceptions to 500 → the caller
+    # (key → principal, once) → rate limit → body limit and JSON → idempotent replays → the phone
+    # lookup's hot path (contacts/lookup.py) → the routes.
     app.add_middleware(PhoneLookup, connections=app.state.driver_connections)
     app.add_middleware(Idempotency, engine=app.state.engine)
     app.add_middleware(RequestBody, max_bytes=settings.max_body_bytes)
@@ -77,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rate_limit, settings.rate_burst, settings.redis_url
         )
         app.add_middleware(RateLimit, buckets=app.state.buckets)
+    app.add_middleware(
+        Authenticate, engine=app.state.engine, connections=app.state.driver_connections
+    )
+    app.add_middleware(Unexpected)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -84,7 +97,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
         )
-    app.add_middleware(Unexpected)
     app.add_middleware(SecurityHeaders)
     if settings.metrics:
         app.add_middleware(Metrics)
@@ -97,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    # The one place connections are closed: the engine's pool, the driver connections (including
+    # PostgreSQL's async ones), Redis.
     if getattr(app.state, "buckets", None) is not None:
         await app.state.buckets.aclose()
     app.state.engine.dispose()
@@ -109,11 +123,7 @@ def _add_operations(app: FastAPI) -> None:
         """The process is up."""
         return JSON({"status": "ok"})
 
-    @app.get(
-        "/readyz",
-        tags=["operations"],
-        responses={503: {"model": ErrorOut, "description": "The database does not answer"}},
-    )
+    @app.get("/readyz", tags=["operations"], responses=error_responses(503))
     async def readyz(request: Request) -> JSON:
         """The database answers."""
         try:
@@ -121,14 +131,7 @@ def _add_operations(app: FastAPI) -> None:
                 conn.execute(text("SELECT 1"))
         except Exception:
             log.exception("readiness check failed")
-            return JSON(
-                {
-                    "success": False,
-                    "error": "unavailable",
-                    "message": "The database does not answer",
-                },
-                status_code=503,
-            )
+            raise ServiceUnavailable() from None
         return JSON({"status": "ready"})
 
 
@@ -160,18 +163,16 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def _add_error_handlers(app: FastAPI) -> None:
+    """Errors raised in routes, each turned into an ``AppError`` and rendered by ``error_response``
+    (the middlewares' errors are rendered by ``Unexpected``, with the same function)."""
+
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSON:
-        return JSON(exc.body(), status_code=exc.status_code, headers=exc.headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSON:
-        details = _field_errors(exc)
-        first = details[0]
-        message = f"Invalid request: {first['field']} {first['message']}"
-        if len(details) > 1:
-            message += f" (and {len(details) - 1} more; see details)"
-        return JSON(ValidationFailed(message, details=details).body(), status_code=400)
+        return error_response(ValidationFailed.of(_field_errors(exc)))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSON:
@@ -184,10 +185,12 @@ def _add_error_handlers(app: FastAPI) -> None:
                 f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
                 headers={"Allow": ", ".join(allowed)},
             )
-        else:
-            error = AppError(str(exc.detail))
-            return JSON({**error.body(), "error": "http_error"}, status_code=exc.status_code)
-        return JSON(error.body(), status_code=error.status_code, headers=error.headers)
+        elif exc.status_code == UnreadableBody.status_code:
+            error = UnreadableBody(str(exc.detail))
+        else:  # no route here raises another status; keep it if one ever does
+            status = type("UnreadableBody", (UnreadableBody,), {"status_code": exc.status_code})
+            error = status(str(exc.detail))
+        return error_response(error)
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -2,22 +2,31 @@
 
     AppError                    500 internal
     ├── BadRequest              400 bad_request
-    │   └── ValidationFailed    400 validation_error   (carries details: [{field, message}])
+    │   ├── ValidationFailed    400 validation_error   (carries details: [{field, message}])
+    │   └── UnreadableBody      400 http_error         (a body FastAPI could not read)
     ├── Unauthorized            401 unauthorized
     ├── Forbidden               403 forbidden
     │   └── PermissionDenied    403 permission_denied  (list membership: ids cannot be probed)
     ├── NotFound                404 not_found
-    ├── MethodNotAllowed        405 method_not_allowed
+    ├── MethodNotAllowed        405 method_not_allowed (carries an Allow header)
     ├── Conflict                409 conflict
-    │   └── ContactExists       409 contact_exists     (carries contactId)
+    │   ├── ContactExists       409 contact_exists     (carries contactId)
+    │   ├── IdempotencyConflict 409 idempotency_conflict
+    │   └── IdempotencyInProgress 409 idempotency_in_progress (carries Retry-After)
     ├── PayloadTooLarge         413 payload_too_large
-    └── RateLimited             429 rate_limited
+    ├── RateLimited             429 rate_limited       (carries Retry-After, X-RateLimit-*)
+    └── ServiceUnavailable      503 unavailable        (/readyz: the database does not answer)
 
-One handler (app.py) renders each as the contract's envelope:
-``{"success": false, "error": code, "message": ..., "details"?: [...], "contactId"?: ...}``.
+Routes and middlewares only raise these. One function renders each as the contract's envelope,
+``{"success": false, "error": code, "message": ..., "details"?: [...], "contactId"?: ...}``:
+``core.responses.error_response``, called by the FastAPI exception handlers (app.py) for errors
+raised in routes and by the ``Unexpected`` middleware (middleware.py) for errors raised by the
+middlewares in front of the router.
 """
 
 from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
 
 
 class AppError(Exception):
@@ -63,7 +72,23 @@ class ValidationFailed(BadRequest):
     @classmethod
     def field(cls, field: str, message: str) -> "ValidationFailed":
         """One field is wrong."""
-        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
+        return cls.of([{"field": field, "message": message}])
+
+    @classmethod
+    def of(cls, details: list[dict[str, str]]) -> "ValidationFailed":
+        """These fields are wrong; the message names the first (the one message format)."""
+        first = details[0]
+        message = f"Invalid request: {first['field']} {first['message']}"
+        if len(details) > 1:
+            message += f" (and {len(details) - 1} more; see details)"
+        return cls(message, details=details)
+
+
+class UnreadableBody(BadRequest):
+    """FastAPI could not read the body (its own HTTPException); rare, since RequestBody reads it."""
+
+    code = "http_error"
+    default_message = "There was an error parsing the body"
 
 
 class Unauthorized(AppError):
@@ -106,6 +131,16 @@ class ContactExists(Conflict):
     default_message = "Contact already exists"
 
 
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+    default_message = "This Idempotency-Key was used with a different request"
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+    default_message = "A request with this Idempotency-Key is still running; retry in a moment"
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
@@ -118,6 +153,12 @@ class RateLimited(AppError):
     default_message = "Too many requests; retry after the number of seconds in Retry-After"
 
 
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+    default_message = "The database does not answer"
+
+
 # --- How errors appear in the OpenAPI document ----------------------------------------------
 
 _DESCRIPTIONS = {
@@ -128,13 +169,27 @@ _DESCRIPTIONS = {
     409: "Conflicts with an existing resource",
     413: "Request body too large",
     429: "Rate limited; see Retry-After",
+    503: "The database does not answer",
 }
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """The error envelope: every error, every status."""
+
+    success: bool = False
+    error: str = Field(examples=["not_found"])
+    message: str = Field(examples=["Contact not found"])
+    details: list[FieldError] | None = None
+    contactId: str | None = None
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` entry documenting these error statuses with the error envelope."""
-    from contacthub.core.schemas import ErrorOut
-
     return {
         status: {"model": ErrorOut, "description": _DESCRIPTIONS[status]} for status in statuses
     }

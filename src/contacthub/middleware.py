@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: access log (keys redacted), body limit, 500s, security headers.
+"""Pure ASGI middleware: access log (keys redacted), body limit, errors, security headers.
 
 Pure ASGI rather than BaseHTTPMiddleware: no extra task per request, bodies stream through.
 """
@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contacthub.core.responses import JSON
+from contacthub.core.responses import error_response
 from contacthub.core.security import redact
 from contacthub.errors import AppError, PayloadTooLarge, ValidationFailed
 
@@ -36,12 +36,10 @@ class RequestBody:
             return
         query = scope.get("query_string", b"")
         if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
-            error = ValidationFailed(
+            raise ValidationFailed(
                 "Invalid request: the URL contains a NUL character (%00)",
                 details=[{"field": "url", "message": "may not contain a NUL character"}],
             )
-            await JSON(error.body(), status_code=400)(scope, receive, send)
-            return
         scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [
             (b"content-type", b"application/json")
         ]
@@ -49,8 +47,7 @@ class RequestBody:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if value.isdigit() and int(value) > self.max_bytes:
-                    await self._too_large(scope, receive, send)
-                    return
+                    raise self._too_large()
                 has_body = value != b"0"
             elif name == b"transfer-encoding":
                 has_body = True
@@ -64,8 +61,7 @@ class RequestBody:
                 return  # the client went away before it finished sending
             body += message.get("body", b"")
             if len(body) > self.max_bytes:
-                await self._too_large(scope, receive, send)
-                return
+                raise self._too_large()
             if not message.get("more_body", False):
                 break
         pending: Message | None = {"type": "http.request", "body": bytes(body), "more_body": False}
@@ -79,18 +75,23 @@ class RequestBody:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
-        await JSON(error.body(), status_code=413)(scope, receive, send)
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
 
 
 class Unexpected:
-    """An unexpected exception becomes a 500 in the error envelope, and the connection lives on.
+    """Errors raised in front of the router get their answer here; any other exception is a 500.
 
-    Starlette's own last-resort handler answers and then re-raises, which makes the server drop a
-    keep-alive connection; this one answers inside the middleware stack, so the security headers
-    and the access log see the 500 too. An exception after the answer has started is re-raised:
-    there is nothing left to answer with.
+    The middlewares inside this one (the rate limit, the body checks, the idempotency layer) only
+    raise ``AppError``s; this layer renders them with ``error_response``, the function the routes'
+    exception handlers use too, so every error has one rendering. It sits inside the security
+    headers (and CORS), so those headers are on every error answer; the error's own headers
+    (``Retry-After``, ``Allow``) come with it.
+
+    An unexpected exception becomes a 500 in the envelope, and the connection lives on: Starlette's
+    own last-resort handler answers and then re-raises, which makes the server drop a keep-alive
+    connection. An exception after the answer has started is re-raised: there is nothing left to
+    answer with.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -110,17 +111,15 @@ class Unexpected:
 
         try:
             await self.app(scope, receive, watch)
-        except AppError as exc:  # raised by a middleware, outside the routes' handlers
+        except AppError as error:  # raised by a middleware, outside the routes' handlers
             if started:
                 raise
-            await JSON(exc.body(), status_code=exc.status_code, headers=exc.headers)(
-                scope, receive, send
-            )
+            await error_response(error)(scope, receive, send)
         except Exception:
             if started:
                 raise
             log.exception("unexpected failure on %s %s", scope["method"], scope["path"])
-            await JSON(AppError().body(), status_code=500)(scope, receive, send)
+            await error_response(AppError())(scope, receive, send)
 
 
 _HEADERS = [(b"x-content-type-options", b"nosniff")]

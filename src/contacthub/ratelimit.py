@@ -21,11 +21,10 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contacthub.core.responses import JSON
-from contacthub.core.security import hash_key, presented_key
+from contacthub.accounts.auth import caller_of
 from contacthub.errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -122,7 +121,8 @@ def make_buckets(rate: float, burst: int, redis_url: str | None) -> Buckets:
 
 
 class RateLimit:
-    """ASGI middleware applying the buckets to every /v1 request."""
+    """ASGI middleware applying the buckets to every /v1 request; raises ``RateLimited``, which
+    ``Unexpected`` (middleware.py) renders."""
 
     def __init__(self, app: ASGIApp, *, buckets: Buckets) -> None:
         self.app = app
@@ -134,9 +134,10 @@ class RateLimit:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        key = presented_key(Headers(scope=scope), QueryParams(scope["query_string"]))
-        # Keys are bucketed by their hash: Redis never holds a key in clear.
-        bucket = f"key:{hash_key(key)[:32]}" if key else f"ip:{(scope.get('client') or ('-',))[0]}"
+        # Keys are bucketed by their hash (Authenticate's, valid or not): Redis never holds a key
+        # in clear.
+        key_hash = caller_of(scope).key_hash
+        bucket = f"key:{key_hash[:32]}" if key_hash else f"ip:{(scope.get('client') or ('-',))[0]}"
         verdict = await self.buckets.take(bucket)
         headers = {
             "X-RateLimit-Limit": str(self.burst),
@@ -145,13 +146,10 @@ class RateLimit:
         }
         if not verdict.allowed:
             retry_after = str(max(1, math.ceil((1 - verdict.tokens) / self.rate)))
-            error = RateLimited(
-                f"Too many requests: the limit is {self.rate:g} a second; retry in {retry_after} s"
+            raise RateLimited(
+                f"Too many requests: the limit is {self.rate:g} a second; retry in {retry_after} s",
+                headers={**headers, "Retry-After": retry_after},
             )
-            await JSON(
-                error.body(), status_code=429, headers={**headers, "Retry-After": retry_after}
-            )(scope, receive, send)
-            return
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Select, event
 
 from contacthub.accounts import service as accounts
+from contacthub.accounts.repository import LIVE_KEY
+from contacthub.contacts import lookup as hot_path
 from contacthub.core import db
 from tests.factories import Account, create_contact, create_list, get_contact
 
@@ -165,3 +167,10 @@ def test_a_failing_driver_connection_hands_the_request_to_sqlalchemy(
     assert response.status_code == 200
     assert response.json()["contactId"] == contact_id
     assert len(failures) == 2  # the hot path's query, then the key check's
+
+
+def test_the_hot_path_checks_the_key_as_every_other_route_does() -> None:
+    # The lookup joins the contact onto the key check; its condition must stay LIVE_KEY's.
+    key_and_contact = hot_path._statements()[0]
+    assert isinstance(key_and_contact, Select)
+    assert str(key_and_contact.whereclause) == str(LIVE_KEY.whereclause)

@@ -55,8 +55,10 @@ def insert_key(
     )
 
 
-# The unrevoked key with a hash: account_id, id, read_only, last_used_at. One statement, shared by
-# the SQLAlchemy path and the driver path (DriverConnections.afetch) of the auth dependency.
+# The key check: the unrevoked key with a hash, as account_id, id, read_only, last_used_at. One
+# statement, run on a driver connection by accounts.auth (SQLAlchemy as its fallback); the phone
+# lookup (contacts/lookup.py) runs it with the contact joined on, by these same columns and
+# condition.
 LIVE_KEY = select(ApiKey.account_id, ApiKey.id, ApiKey.read_only, ApiKey.last_used_at).where(
     ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
 )

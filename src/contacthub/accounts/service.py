@@ -1,4 +1,5 @@
-"""Accounts and keys: creating, listing, revoking, rotating, and authenticating a request's key."""
+"""Accounts and keys: creating, listing, revoking and rotating keys; the principal a live key's row
+stands for (the key check itself is ``accounts.auth``)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,12 +30,7 @@ class Principal:
 
     def use_is_due(self, now: datetime) -> bool:
         """Whether the key's last_used_at is old enough to be written again."""
-        return self.use_is_due_at(self.last_used_at, now)
-
-    @staticmethod
-    def use_is_due_at(last_used_at: datetime | None, now: datetime) -> bool:
-        """Whether a key last used then should have its use written again now."""
-        return last_used_at is None or now - last_used_at > _TOUCH_EVERY
+        return self.last_used_at is None or now - self.last_used_at > _TOUCH_EVERY
 
 
 def create_account(conn: Connection, name: str) -> str:
@@ -96,23 +92,6 @@ def rotate_keys(conn: Connection, account: str) -> str:
     account_id = resolve_account(conn, account)
     repository.revoke_keys(conn, account_id, key_id=None, when=utcnow())
     return create_key(conn, account_id)[1]
-
-
-def authenticate(conn: Connection, key: str | None) -> Principal:
-    """The principal a key stands for, or 401."""
-    return principal_from(repository.find_live_key(conn, hash_of_key(key)))
-
-
-def hash_of_key(key: str | None) -> str:
-    """The hash to look a presented key up by, or 401 for a missing or malformed key."""
-    if not key:
-        raise Unauthorized(
-            "Missing API key: send it as the apiKey query parameter, "
-            "an X-API-Key header or Authorization: Bearer <key>"
-        )
-    if not security.looks_like_key(key):
-        raise Unauthorized()
-    return security.hash_key(key)
 
 
 def principal_from(row: Mapping[str, Any] | None) -> Principal:

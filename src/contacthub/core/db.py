@@ -11,42 +11,40 @@ is overwritten in the file rather than left in free pages.
 
 Engines hide SQL parameters from their errors: those are phone numbers and names, and errors are
 logged.
+
+**No ``await`` inside a transaction.** Connections here are sync and run on the event loop. From
+a transaction's first statement to its commit, the code holds SQLite's write lock (``BEGIN
+IMMEDIATE``) or PostgreSQL row locks (``SELECT … FOR UPDATE``); an ``await`` in between would let
+the loop run another request, which then waits for that lock *on the loop itself*: on SQLite the
+whole process stalls for the 30 s busy timeout, on PostgreSQL until the lock times out. So between
+``read()``/``write()`` (or a ``ReadConn``/``WriteConn`` dependency, ``core/deps.py``) and the end
+of its block, code only calls plain functions. ``tests/core/test_transactions.py`` enforces it:
+an ``await`` inside a ``with read(…)``/``with write(…)`` block, or in an ``async def`` that takes
+a ``ReadConn``/``WriteConn``, fails the suite. Awaiting work belongs before the transaction opens
+or after it commits (the idempotency layer and the key check do exactly that).
+
+The driver connections of the key check and the phone lookup (autocommit, no transaction) are in
+``core/driver.py``.
 """
 
-import atexit
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-import psycopg
-from sqlalchemy import (
-    CompoundSelect,
-    Connection,
-    Dialect,
-    Engine,
-    Row,
-    Select,
-    create_engine,
-    event,
-    inspect,
-)
+from sqlalchemy import Connection, Engine, Row, create_engine, event, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 _BEGIN = "contacthub_begin"
-
-# A SELECT of any shape.
-Selectable = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """An engine for ``url`` with this project's connection settings."""
     if make_url(url).get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return sqlite_engine(url)
     return create_engine(
         url,
         pool_size=pool_size,
@@ -57,7 +55,8 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     )
 
 
-def _sqlite_engine(url: str) -> Engine:
+def sqlite_engine(url: str) -> Engine:
+    """A SQLite engine: WAL, foreign keys on, a busy timeout, our own BEGIN (see the module)."""
     # The driver's own transaction handling is switched off (isolation_level=None) so that the
     # BEGIN we emit is the real one: savepoints then nest properly and writers can BEGIN IMMEDIATE.
     engine = create_engine(
@@ -83,164 +82,6 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql(conn.info.pop(_BEGIN, "BEGIN"))
 
     return engine
-
-
-class DriverConnections:
-    """Driver connections in autocommit mode, for reads that skip SQLAlchemy's layers.
-
-    Used by the key check and the phone lookup: one statement, compiled once per dialect
-    (``Prepared``), run on the driver's cursor. Connections wait in free lists, so taking and
-    giving one back is a list pop and append, not a pool checkout with its reset and bookkeeping.
-
-    On SQLite, ``fetch`` runs in the calling thread: the query is in-process and takes
-    microseconds. On PostgreSQL, ``afetch`` awaits psycopg's async connection, so the event loop
-    serves other requests during the round trip; up to ``async_limit`` such connections per
-    process, beyond which a request waits on a blocking one instead (the limit is the back
-    pressure). A connection that fails is dropped; the callers then fall back to SQLAlchemy.
-    """
-
-    def __init__(self, url: str, *, async_limit: int = 5) -> None:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            self.engine = _sqlite_engine(url)  # the driver's own transactions are off there already
-            self._conninfo: str | None = None
-        else:
-            self.engine = create_engine(
-                url,
-                pool_size=1,
-                max_overflow=8,
-                isolation_level="AUTOCOMMIT",
-                connect_args={"connect_timeout": 5},
-            )
-            self._conninfo = parsed.set(drivername="postgresql").render_as_string(
-                hide_password=False
-            )
-        self.dialect = self.engine.dialect
-        self.errors: tuple[type[Exception], ...] = (DBAPIError, self.dialect.loaded_dbapi.Error)
-        self._idle: list[Any] = []
-        self._async_idle: list[Any] = []
-        self._async_open = 0
-        self._async_limit = async_limit
-        self._prepared: dict[int, tuple[Selectable, Prepared]] = {}
-
-    def _prepare(self, statement: Selectable) -> "Prepared":
-        entry = self._prepared.get(id(statement))
-        if entry is None or entry[0] is not statement:
-            entry = self._prepared[id(statement)] = (statement, Prepared(statement, self.dialect))
-        return entry[1]
-
-    def fetch(self, statement: Selectable, **params: Any) -> list[dict[str, Any]]:
-        """The rows of a module-level SELECT, each a dict of its columns' values.
-
-        Raises one of ``errors`` if the database fails; the connection is then dropped.
-        """
-        prepared = self._prepare(statement)
-        try:
-            connection = self._idle.pop()
-        except IndexError:
-            connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(prepared.sql, prepared.bind(params))
-            rows = prepared.process(cursor.fetchall())
-        except BaseException:
-            connection.invalidate()
-            raise
-        self._idle.append(connection)
-        return rows
-
-    async def afetch(self, statement: Selectable, **params: Any) -> list[dict[str, Any]]:
-        """``fetch`` without blocking the event loop on PostgreSQL's round trip."""
-        if self._conninfo is None:
-            return self.fetch(statement, **params)
-        if self._async_idle:
-            connection = self._async_idle.pop()
-        elif self._async_open < self._async_limit:
-            self._async_open += 1
-            try:
-                connection = await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=5
-                )
-            except BaseException:
-                self._async_open -= 1
-                raise
-            _OPEN_ASYNC.add(connection)
-        else:
-            return self.fetch(statement, **params)
-        prepared = self._prepare(statement)
-        try:
-            cursor = connection.cursor()
-            await cursor.execute(prepared.sql, prepared.bind(params))
-            rows = prepared.process(await cursor.fetchall())
-        except BaseException:
-            self._async_open -= 1
-            _finish(connection)
-            raise
-        self._async_idle.append(connection)
-        return rows
-
-    def close(self) -> None:
-        while self._idle:
-            self._idle.pop().close()
-        self._finish_async()
-        self.engine.dispose()
-
-    def _finish_async(self) -> None:
-        while self._async_idle:
-            _finish(self._async_idle.pop())
-        self._async_open = 0
-
-    def __del__(self) -> None:
-        self._finish_async()  # an app dropped without its shutdown (tests make many)
-
-
-# Every open async connection, until it is finished: so that none is ever collected while open
-# (psycopg warns about that), whatever order the garbage collector finalizes an app's objects in.
-_OPEN_ASYNC: set[Any] = set()
-
-
-def _finish(connection: Any) -> None:
-    """Close an async connection without awaiting (libpq's close is immediate)."""
-    connection.pgconn.finish()
-    _OPEN_ASYNC.discard(connection)
-
-
-@atexit.register
-def _finish_all() -> None:
-    for connection in list(_OPEN_ASYNC):
-        _finish(connection)
-
-
-class Prepared:
-    """A SELECT compiled once for one dialect, run on a driver cursor.
-
-    Rows come back through SQLAlchemy's own per-column result processors (JSON, booleans and
-    datetimes on SQLite, UTC on both), so values are exactly what a SQLAlchemy query reads.
-    """
-
-    def __init__(self, statement: Selectable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        self.order = compiled.positiontup if compiled.positional else None
-        self.names = [str(column.key) for column in statement.selected_columns]
-        self.processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
-        ]
-
-    def bind(self, params: dict[str, Any]) -> Any:
-        """The parameters as the driver takes them: by name, or in order."""
-        return params if self.order is None else [params[name] for name in self.order]
-
-    def process(self, rows: list[Any]) -> list[dict[str, Any]]:
-        """Driver rows as dicts of column values."""
-        return [
-            {
-                name: value if process is None else process(value)
-                for name, process, value in zip(self.names, self.processors, raw, strict=True)
-            }
-            for raw in rows
-        ]
 
 
 def is_sqlite(engine: Engine) -> bool:

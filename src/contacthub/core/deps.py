@@ -4,6 +4,12 @@
 soon as the endpoint returns, so a client never sees an answer for a write that is not yet
 committed. The dependencies are ``async def`` so FastAPI runs them on the event loop, not in a
 thread; the queries themselves are short and run inline (docs/architecture.md).
+
+**No ``await`` between a transaction's first statement and its commit** (the rule, and why, is in
+``core/db.py``): an endpoint that takes a ``ReadConn`` or ``WriteConn`` calls only plain functions.
+Anything it must await (the caller, a body) FastAPI resolves before the endpoint runs, and the
+dependency's exit commits before the answer is sent. ``tests/core/test_transactions.py`` fails on
+an ``await`` in such an endpoint.
 """
 
 from collections.abc import AsyncIterator

@@ -1,21 +1,7 @@
-"""Wire shapes shared by every feature (for the OpenAPI document)."""
+"""Wire shapes shared by every feature (for the OpenAPI document). The error envelope, ``ErrorOut``,
+lives with the errors (``contacthub.errors``)."""
 
-from pydantic import BaseModel, Field
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-
-
-class ErrorOut(BaseModel):
-    """The error envelope: every error, every status."""
-
-    success: bool = False
-    error: str = Field(examples=["not_found"])
-    message: str = Field(examples=["Contact not found"])
-    details: list[FieldError] | None = None
-    contactId: str | None = None
+from pydantic import BaseModel
 
 
 class Done(BaseModel):

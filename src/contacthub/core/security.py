@@ -8,6 +8,8 @@ import hashlib
 import re
 import secrets
 from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote_plus
 
 KEY_PREFIX = "ch_"
 _KEY_SHAPE = re.compile(r"ch_[A-Za-z0-9_\-]{43}")
@@ -16,12 +18,29 @@ KEY_PATTERN = re.compile(r"ch_[A-Za-z0-9_\-]{20,}")
 _APIKEY_PARAM = re.compile(r"(?i)(apiKey=)[^&\s]*")
 
 
-def presented_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-    """The key a request presents: ``apiKey`` query, ``X-API-Key`` header, or a Bearer token."""
-    key = query.get("apiKey") or headers.get("x-api-key")
+def presented_key(scope: Mapping[str, Any]) -> str | None:
+    """The key an HTTP request presents: the last ``apiKey`` query value, else the first
+    ``X-API-Key`` header, else the first ``Authorization: Bearer`` token (read once per request,
+    by ``accounts.auth.Authenticate``)."""
+    key: str | None = None
+    raw: bytes = scope.get("query_string", b"")
+    if b"apiKey" in raw or b"%" in raw:  # without either, no parameter can decode to apiKey
+        # As Starlette's QueryParams (parse_qsl) reads it, without decoding the other parameters.
+        for part in raw.decode("latin-1").split("&"):
+            name, _, value = part.partition("=")
+            if name == "apiKey" or ("%" in name and unquote_plus(name) == "apiKey"):
+                key = unquote_plus(value)  # the last one wins, as in QueryParams.get
+    api_key: bytes | None = None
+    authorization: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"x-api-key" and api_key is None:
+            api_key = value
+        elif name == b"authorization" and authorization is None:
+            authorization = value
+    key = key or (api_key.decode("latin-1") if api_key is not None else None)
     if key:
         return key
-    scheme, _, token = headers.get("authorization", "").partition(" ")
+    scheme, _, token = (authorization or b"").decode("latin-1").partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 

@@ -6,7 +6,13 @@ without running again; with another request it is ``409 idempotency_conflict``; 
 is still running it is ``409 idempotency_in_progress``. Answers of 5xx are not kept, so a retry
 after a failure on our side runs again; so are keys whose request died (unanswered for a minute).
 
-Keys belong to an account: two accounts may use the same key without meeting.
+Keys belong to an account: two accounts may use the same key without meeting. The account is
+the request's caller (``accounts.auth.Authenticate``), resolved once for the whole request; a
+request without a live key goes straight on, and the API answers its 401.
+
+Errors (``IdempotencyConflict``, ``IdempotencyInProgress``, a malformed key) are raised; the
+``Unexpected`` middleware renders them. The claim, the store and the sweep are each a short
+transaction of their own, with the request's own run (which awaits) between them, never inside.
 """
 
 import hashlib
@@ -20,12 +26,16 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contacthub.accounts.service import authenticate
+from contacthub.accounts.auth import caller_of
 from contacthub.core import db
 from contacthub.core.clock import utcnow
 from contacthub.core.responses import JSON
-from contacthub.core.security import presented_key
-from contacthub.errors import AppError, Conflict, ValidationFailed
+from contacthub.errors import (
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    Unauthorized,
+    ValidationFailed,
+)
 from contacthub.idempotency import repository
 
 log = logging.getLogger(__name__)
@@ -35,16 +45,6 @@ KEEP_FOR = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=1)
 _SWEEP_EVERY_SECONDS = 3600
 _METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class IdempotencyConflict(Conflict):
-    code = "idempotency_conflict"
-    default_message = "This Idempotency-Key was used with a different request"
-
-
-class IdempotencyInProgress(Conflict):
-    code = "idempotency_in_progress"
-    default_message = "A request with this Idempotency-Key is still running; retry in a moment"
 
 
 def fingerprint(scope: Scope, body: bytes) -> str:
@@ -80,25 +80,12 @@ class Idempotency:
         if key is None or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        try:
-            await self._idempotent(scope, receive, send, headers, key)
-        except AppError as error:
-            await JSON(error.body(), status_code=error.status_code, headers=error.headers)(
-                scope, receive, send
-            )
-
-    async def _idempotent(
-        self, scope: Scope, receive: Receive, send: Send, headers: Headers, key: str
-    ) -> None:
         if not 1 <= len(key) <= 255:
             raise ValidationFailed.field("Idempotency-Key", "must be 1 to 255 characters")
         try:
-            with db.read(self.engine) as conn:
-                account_id = authenticate(
-                    conn, presented_key(headers, QueryParams(scope["query_string"]))
-                ).account_id
-        except AppError:
-            await self.app(scope, receive, send)  # let the API answer 401 its own way
+            account_id = (await caller_of(scope).principal()).account_id
+        except Unauthorized:
+            await self.app(scope, receive, send)  # the API answers the 401 its own way
             return
         body = await _read_body(receive)
         request = fingerprint(scope, body)
