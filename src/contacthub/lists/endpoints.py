@@ -154,6 +154,10 @@ async def remove_from_list(
     body: Annotated[Membership | None, Body()] = None,
 ) -> JSON:
     """Remove a contact from a list; ids in the JSON body or the query (removing a non-member is a success)."""
-    membership = body or Membership.model_validate({"contactId": contact_id, "listId": list_id})
+    # Field by field: an id the body leaves out (or a body of {}) is taken from the query.
+    given = body or Membership()
+    membership = Membership(
+        contactId=given.contact_id or contact_id, listId=given.list_id or list_id
+    )
     name = service.remove_contact(conn, principal.account_id, membership)
     return JSON({"success": True, "message": f"Contact successfully removed from list {name}"})

@@ -28,7 +28,10 @@ from contacthub.lists.schemas import (
 LIST_NOT_FOUND = "List not found"
 
 
-def _require(conn: Connection, account_id: str, list_id: str) -> Record:
+def _require(conn: Connection, account_id: str, list_id: str, *, lock: bool = False) -> Record:
+    """The list, or 404; with ``lock``, held until the transaction ends (see repository.lock)."""
+    if lock and not repository.lock(conn, account_id, [list_id]):
+        raise NotFound(LIST_NOT_FOUND)
     row = repository.get(conn, account_id, list_id)
     if row is None:
         raise NotFound(LIST_NOT_FOUND)
@@ -112,7 +115,11 @@ def _membership(conn: Connection, account_id: str, body: Membership) -> tuple[st
         raise missing_parameters(
             [name for name, value in (("contactId", contact_id), ("listId", list_id)) if not value]
         )
-    row = repository.get(conn, account_id, list_id)
+    row = (
+        repository.get(conn, account_id, list_id)
+        if repository.lock(conn, account_id, [list_id])
+        else None
+    )
     # The contact row is locked first, as every write to a contact does (see contacts.service.require).
     contact = contacts_repository.get(conn, account_id, contact_id, for_update=True)
     if row is None or contact is None:
@@ -145,7 +152,7 @@ def add_contacts(
     conn: Connection, account_id: str, list_id: str, contact_ids: list[str]
 ) -> BulkAdded:
     """Put up to 10,000 contacts on a list in a few set operations; what happened to each id."""
-    _require(conn, account_id, list_id)
+    _require(conn, account_id, list_id, lock=True)
     ids = _unique(contact_ids)
     existing = contacts_repository.existing_ids(conn, account_id, ids, for_update=True)
     members = repository.member_ids(conn, account_id, list_id, list(existing))
