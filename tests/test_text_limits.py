@@ -29,32 +29,23 @@ CONTACT_TEXT = {
 }
 
 
+def _contact_route(kind: str, field: str) -> Send:
+    def send(api: TestClient, value: str) -> httpx.Response:
+        if kind == "create":
+            return api.post("/v1/contacts", json={"phoneNumber": phone(), field: value})
+        if kind == "upsert":
+            return api.post("/v1/contacts/upsert", json={"phoneNumber": phone(), field: value})
+        return api.request(kind.upper(), f"/v1/contacts/{create_contact(api)}", json={field: value})
+
+    return send
+
+
 def _contact_routes() -> dict[str, tuple[Send, str, int]]:
-    routes: dict[str, tuple[Send, str, int]] = {}
-    for field, limit in CONTACT_TEXT.items():
-        routes[f"create {field}"] = (
-            lambda api, v, f=field: api.post("/v1/contacts", json={"phoneNumber": phone(), f: v}),
-            field,
-            limit,
-        )
-        routes[f"upsert {field}"] = (
-            lambda api, v, f=field: api.post(
-                "/v1/contacts/upsert", json={"phoneNumber": phone(), f: v}
-            ),
-            field,
-            limit,
-        )
-        routes[f"put {field}"] = (
-            lambda api, v, f=field: api.put(f"/v1/contacts/{create_contact(api)}", json={f: v}),
-            field,
-            limit,
-        )
-        routes[f"patch {field}"] = (
-            lambda api, v, f=field: api.patch(f"/v1/contacts/{create_contact(api)}", json={f: v}),
-            field,
-            limit,
-        )
-    return routes
+    return {
+        f"{kind} {field}": (_contact_route(kind, field), field, limit)
+        for field, limit in CONTACT_TEXT.items()
+        for kind in ("create", "upsert", "put", "patch")
+    }
 
 
 def _message(api: TestClient, **fields: Any) -> httpx.Response:

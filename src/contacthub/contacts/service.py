@@ -23,7 +23,13 @@ from contacthub.core.clock import parse_wire, to_wire, utcnow
 from contacthub.core.db import Record
 from contacthub.core.emails import email_key
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import check_limit, decode_cursor, decode_timed_cursor, page
+from contacthub.core.pagination import (
+    Binding,
+    check_limit,
+    decode_cursor,
+    decode_timed_cursor,
+    page,
+)
 from contacthub.core.wire import MAX_JSON_OBJECT_BYTES, fold
 from contacthub.errors import BadRequest, Conflict, ContactExists, NotFound, ValidationFailed
 from contacthub.tags import service as tags_service
@@ -272,7 +278,12 @@ _MATCH_FIELDS = {
 
 
 def search_contacts(
-    conn: Connection, account_id: str, query: SearchQuery
+    conn: Connection,
+    account_id: str,
+    query: SearchQuery,
+    secret: bytes,
+    *,
+    endpoint: str = "contacts.search",
 ) -> tuple[list[ContactOut], str | None]:
     """A page of the contacts matching every filter, and the cursor of the next page.
 
@@ -281,11 +292,27 @@ def search_contacts(
     """
     filters = _filters(query)
     limit = check_limit(query.limit)
+    # Bound to every filter: a cursor resumes the walk it came from, and no other.
+    binding = Binding(
+        secret,
+        account_id,
+        endpoint,
+        (
+            filters.q,
+            filters.list_id,
+            filters.tag,
+            filters.channel,
+            filters.is_bot_active,
+            filters.do_not_disturb,
+            filters.is_chat_window_open,
+            to_wire(filters.updated_since),
+        ),
+    )
     after: tuple[Any, ...] | None
     if filters.updated_since is not None:
-        after = decode_timed_cursor(query.cursor)
+        after = decode_timed_cursor(query.cursor, binding)
     else:
-        key = decode_cursor(query.cursor, 1)
+        key = decode_cursor(query.cursor, 1, binding)
         after = None if key is None else (key[0],)
     rows = repository.search(conn, account_id, filters=filters, after=after, limit=limit)
     shown, next_cursor = page(
@@ -294,6 +321,7 @@ def search_contacts(
         (lambda row: [to_wire(row.updated_at), row.id])
         if filters.updated_since is not None
         else (lambda row: [row.id]),
+        binding,
     )
     return _all_shown(conn, account_id, shown), next_cursor
 

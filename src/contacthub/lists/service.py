@@ -11,7 +11,7 @@ from contacthub.contacts.schemas import ContactOut, SearchQuery
 from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import decode_cursor, page
+from contacthub.core.pagination import Binding, decode_cursor, page
 from contacthub.core.wire import missing_parameters, name_key
 from contacthub.errors import Conflict, NotFound, PermissionDenied
 from contacthub.lists import repository
@@ -73,12 +73,13 @@ def get_list(conn: Connection, account_id: str, list_id: str) -> ListOut:
 
 
 def list_lists(
-    conn: Connection, account_id: str, *, cursor: str | None, limit: int
+    conn: Connection, account_id: str, *, cursor: str | None, limit: int, secret: bytes
 ) -> tuple[list[ListOut], str | None]:
     """A page of lists, oldest first, and the cursor of the next page."""
-    key = decode_cursor(cursor, 1)
+    binding = Binding(secret, account_id, "lists")
+    key = decode_cursor(cursor, 1, binding)
     rows = repository.page(conn, account_id, after=key[0] if key else None, limit=limit)
-    shown, next_cursor = page(rows, limit, lambda row: [row.id])
+    shown, next_cursor = page(rows, limit, lambda row: [row.id], binding)
     return [list_out(row) for row in shown], next_cursor
 
 
@@ -186,10 +187,20 @@ def remove_contacts(
 
 
 def list_contacts(
-    conn: Connection, account_id: str, list_id: str, *, cursor: str | None, limit: int
+    conn: Connection,
+    account_id: str,
+    list_id: str,
+    *,
+    cursor: str | None,
+    limit: int,
+    secret: bytes,
 ) -> tuple[list[ContactOut], str | None]:
     """A page of the list's contacts, in the order they were created: a contact search by list."""
     _require(conn, account_id, list_id)
     return contacts_service.search_contacts(
-        conn, account_id, SearchQuery(list_id=list_id, cursor=cursor, limit=limit)
+        conn,
+        account_id,
+        SearchQuery(list_id=list_id, cursor=cursor, limit=limit),
+        secret,
+        endpoint="lists.contacts",
     )

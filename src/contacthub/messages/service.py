@@ -7,7 +7,7 @@ from contacthub.contacts import service as contacts_service
 from contacthub.core.clock import CHAT_WINDOW, to_wire, utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import decode_timed_cursor, page
+from contacthub.core.pagination import Binding, decode_timed_cursor, page
 from contacthub.errors import AppError, Conflict, ValidationFailed
 from contacthub.messages import repository
 from contacthub.messages.schemas import MessageCreate, MessageOut, message_out
@@ -74,6 +74,7 @@ def list_messages(
     cursor: str | None,
     limit: int,
     order: str,
+    secret: bytes,
 ) -> tuple[list[MessageOut], str | None]:
     """A page of a contact's messages by time, and the cursor of the next page."""
     contacts_service.require(conn, account_id, contact_id)
@@ -81,9 +82,10 @@ def list_messages(
     # first, and the message is the contract's.
     if order not in ("asc", "desc"):
         raise ValidationFailed.field("order", "must be asc or desc")
-    after = decode_timed_cursor(cursor)
+    binding = Binding(secret, account_id, "messages", (contact_id, order))
+    after = decode_timed_cursor(cursor, binding)
     rows = repository.page(
         conn, account_id, contact_id, after=after, descending=order == "desc", limit=limit
     )
-    shown, next_cursor = page(rows, limit, lambda row: [to_wire(row.timestamp), row.id])
+    shown, next_cursor = page(rows, limit, lambda row: [to_wire(row.timestamp), row.id], binding)
     return [message_out(row) for row in shown], next_cursor
