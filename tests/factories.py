@@ -67,6 +67,8 @@ def insert_contacts(engine: Engine, account_id: str, count: int) -> list[str]:
             "phone_number": phone(),
             "first_name": "Bulk",
             "last_name": f"N{n}",
+            "full_name_key": f"bulk n{n}",
+            "last_name_key": f"n{n}",
             "is_bot_active": True,
             "do_not_disturb": False,
             "custom_fields": {},

@@ -14,7 +14,7 @@ from contacthub.models import Base
 SOURCE = Path(contacthub.__file__).parent
 
 # Tables that are not tenant data, and the unique keys allowed not to lead with account_id.
-NOT_TENANT_TABLES = {"accounts"}
+NOT_TENANT_TABLES = {"accounts", "server_secrets"}  # server_secrets: the server's own (cursors)
 GLOBAL_UNIQUE_KEYS = {("api_keys", ("key_hash",))}  # how a request finds its account at all
 
 

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     rate_burst: int = Field(default=200, ge=1)
     redis_url: str | None = None
     metrics: bool = True
+    # Signs pagination cursors; unset, each database's own secret (made by `contacthub migrate`).
+    secret_key: str | None = None
     # Origins allowed to call the API from a browser (comma-separated); none by default.
     cors_origins: Annotated[list[str], NoDecode] = []
 

@@ -23,6 +23,7 @@ from contacthub.contacts.schemas import (
     SearchQuery,
 )
 from contacthub.core.deps import ReadConn, WriteConn
+from contacthub.core.pagination import CursorSecret
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
 from contacthub.core.wire import email_param, phone_param
@@ -89,9 +90,10 @@ async def search_contacts(
     principal: CurrentPrincipal,
     conn: ReadConn,
     query: Annotated[SearchQuery, Depends()],
+    secret: CursorSecret,
 ) -> JSON:
     """Contacts matching every filter given, a page at a time (by creation, or by updatedAt with updatedSince)."""
-    data, next_cursor = service.search_contacts(conn, principal.account_id, query)
+    data, next_cursor = service.search_contacts(conn, principal.account_id, query, secret)
     found: ContactPage = {"success": True, "data": data, "nextCursor": next_cursor}
     return JSON(found)
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, exists, func, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, exists, or_, select, tuple_, update
 
 from contacthub.core.db import Record, chunks, insert_ignoring_duplicates
 from contacthub.core.emails import email_key
-from contacthub.core.wire import name_key
+from contacthub.core.wire import fold, name_key
 from contacthub.models import Contact, ContactList, ContactTag, ListMembership, Tag
 
 # The identifiers that are unique in an account, wire name → column.
@@ -145,12 +145,13 @@ def search(
     """
     statement = select(Contact).where(Contact.account_id == account_id)
     if filters.q:
-        pattern = _prefix(filters.q.casefold())
+        # Both sides folded in Python, the same way (core.wire.fold): SQL's lower() differs
+        # between the databases and does not fold "ß" to "ss".
+        pattern = _prefix(fold(filters.q))
         matches = [
-            func.lower(Contact.first_name).like(pattern, escape="\\"),
-            func.lower(Contact.last_name).like(pattern, escape="\\"),
-            func.lower(Contact.first_name + " " + Contact.last_name).like(pattern, escape="\\"),
-            Contact.email_key.like(pattern, escape="\\"),
+            Contact.full_name_key.like(pattern, escape="\\"),
+            Contact.last_name_key.like(pattern, escape="\\"),
+            Contact.email_key.like(_prefix(email_key(filters.q)), escape="\\"),
         ]
         digits = re.sub(r"[\s\-.()]", "", filters.q).lstrip("+")
         if digits.isdigit():
@@ -256,15 +257,20 @@ def open_chat_window(
 
 
 def existing_list_ids(conn: Connection, account_id: str, list_ids: list[str]) -> set[str]:
-    """Those of ``list_ids`` that are lists of this account."""
-    ids = list(set(list_ids))
+    """Those of ``list_ids`` that are lists of this account, locked until the transaction ends.
+
+    FOR KEY SHARE, in id order: a concurrent delete of a list waits for the memberships this
+    transaction makes, instead of removing the list under them (PostgreSQL).
+    """
+    ids = sorted(set(list_ids))
     if not ids:
         return set()
     return set(
         conn.scalars(
-            select(ContactList.id).where(
-                ContactList.account_id == account_id, ContactList.id.in_(ids)
-            )
+            select(ContactList.id)
+            .where(ContactList.account_id == account_id, ContactList.id.in_(ids))
+            .order_by(ContactList.id)
+            .with_for_update(key_share=True)
         )
     )
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +23,14 @@ from contacthub.core.clock import parse_wire, to_wire, utcnow
 from contacthub.core.db import Record
 from contacthub.core.emails import email_key
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import check_limit, decode_cursor, decode_timed_cursor, page
+from contacthub.core.pagination import (
+    Binding,
+    check_limit,
+    decode_cursor,
+    decode_timed_cursor,
+    page,
+)
+from contacthub.core.wire import MAX_JSON_OBJECT_BYTES, fold
 from contacthub.errors import BadRequest, Conflict, ContactExists, NotFound, ValidationFailed
 from contacthub.tags import service as tags_service
 
@@ -140,6 +148,7 @@ def _insert(conn: Connection, account_id: str, body: ContactCreate) -> str | Non
         "updated_at": now,
     }
     values["custom_fields"] = {k: v for k, v in values["custom_fields"].items() if v is not None}
+    values.update(_name_keys(values["first_name"], values["last_name"]))
     return contact_id if repository.insert_contact(conn, values) else None
 
 
@@ -164,16 +173,42 @@ def create_contact(conn: Connection, account_id: str, body: ContactCreate) -> st
     return contact_id
 
 
+def _name_keys(first_name: str, last_name: str) -> dict[str, str]:
+    """The folded names search compares ``q`` with (see core.wire.fold)."""
+    return {"full_name_key": fold(f"{first_name} {last_name}"), "last_name_key": fold(last_name)}
+
+
+def _merged_custom_fields(current: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """A merge, not a replacement (RFC 7396 on the top level): null removes a key. 400 past 64 KiB."""
+    merged = {k: v for k, v in {**current, **sent}.items() if v is not None}
+    if len(orjson.dumps(merged)) > MAX_JSON_OBJECT_BYTES:
+        raise ValidationFailed.field(
+            "customFields",
+            f"would be larger than {MAX_JSON_OBJECT_BYTES // 1024} KiB as JSON once merged"
+            " with the fields the contact has; remove some (null removes a key)",
+        )
+    return merged
+
+
 def _apply(conn: Connection, account_id: str, row: Record, body: ContactWrite) -> None:
-    """Write the fields the body sends onto an existing contact (409 if an identifier is taken)."""
+    """Write the fields the body sends onto an existing contact (409 if an identifier is taken).
+
+    Only the fields that differ from what is stored are written; if none does, nothing is, and
+    ``updatedAt`` stays as it was.
+    """
     now = utcnow()
     values = body.columns(now)
+    if "custom_fields" in values:
+        values["custom_fields"] = _merged_custom_fields(row.custom_fields, values["custom_fields"])
+    if "first_name" in values or "last_name" in values:
+        values.update(
+            _name_keys(
+                values.get("first_name", row.first_name), values.get("last_name", row.last_name)
+            )
+        )
+    values = {name: value for name, value in values.items() if getattr(row, name) != value}
     if not values:
         return
-    if "custom_fields" in values:
-        # A merge, not a replacement (RFC 7396 on the top level): null removes a key.
-        merged = {**row.custom_fields, **values["custom_fields"]}
-        values["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
     taken = _holders(conn, account_id, body, other_than=row.id)
     if taken:
         raise _held_by_another(taken)
@@ -243,7 +278,12 @@ _MATCH_FIELDS = {
 
 
 def search_contacts(
-    conn: Connection, account_id: str, query: SearchQuery
+    conn: Connection,
+    account_id: str,
+    query: SearchQuery,
+    secret: bytes,
+    *,
+    endpoint: str = "contacts.search",
 ) -> tuple[list[ContactOut], str | None]:
     """A page of the contacts matching every filter, and the cursor of the next page.
 
@@ -252,11 +292,27 @@ def search_contacts(
     """
     filters = _filters(query)
     limit = check_limit(query.limit)
+    # Bound to every filter: a cursor resumes the walk it came from, and no other.
+    binding = Binding(
+        secret,
+        account_id,
+        endpoint,
+        (
+            filters.q,
+            filters.list_id,
+            filters.tag,
+            filters.channel,
+            filters.is_bot_active,
+            filters.do_not_disturb,
+            filters.is_chat_window_open,
+            to_wire(filters.updated_since),
+        ),
+    )
     after: tuple[Any, ...] | None
     if filters.updated_since is not None:
-        after = decode_timed_cursor(query.cursor)
+        after = decode_timed_cursor(query.cursor, binding)
     else:
-        key = decode_cursor(query.cursor, 1)
+        key = decode_cursor(query.cursor, 1, binding)
         after = None if key is None else (key[0],)
     rows = repository.search(conn, account_id, filters=filters, after=after, limit=limit)
     shown, next_cursor = page(
@@ -265,6 +321,7 @@ def search_contacts(
         (lambda row: [to_wire(row.updated_at), row.id])
         if filters.updated_since is not None
         else (lambda row: [row.id]),
+        binding,
     )
     return _all_shown(conn, account_id, shown), next_cursor
 

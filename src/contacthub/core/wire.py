@@ -7,6 +7,7 @@ parameter.
 """
 
 import math
+import unicodedata
 from typing import Annotated, Any, ClassVar
 
 import orjson
@@ -20,18 +21,58 @@ MAX_JSON_OBJECT_BYTES = 64 * 1024
 # Objects and arrays count as levels, the object itself the first (orjson stops at 255).
 MAX_JSON_DEPTH = 32
 
-# A name: a person's, a list's, a tag's. Surrounding white space is dropped.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
-# A non-empty name (lists and tags need one to be found by).
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-# An identifier from another system: non-empty, as given.
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-Text = Annotated[str, StringConstraints(max_length=10_000)]
+# The longest a name's key may be (the column of list and tag ``name_key``).
+MAX_NAME_LENGTH = 255
+
+
+def fold(text: str) -> str:
+    """The form two texts share when they are the same text whatever their case and spelling.
+
+    Unicode's NFKC_Casefold, as far as Python has it: compatibility forms become plain ("ﬁ" is
+    "fi", fullwidth letters are plain ones), case is folded ("ß" is "ss"), and format characters such as a zero-width
+    space are left out, as NFKC_Casefold leaves out default-ignorable ones.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
 
 
 def name_key(name: str) -> str:
-    """What two names of lists or tags must share to be the same (names compare case-insensitively)."""
-    return name.casefold()
+    """What two names of lists or tags must share to be the same (see ``fold``)."""
+    return fold(name)
+
+
+def _nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+def _label(value: str) -> str:
+    key = name_key(value)
+    if not key:
+        raise ValueError("must have a visible character")
+    if len(key) > MAX_NAME_LENGTH:
+        raise ValueError(
+            f"is too long once its case is folded (at most {MAX_NAME_LENGTH} characters;"
+            " ß counts as ss)"
+        )
+    return value
+
+
+# A name: a person's, a list's, a tag's. Surrounding white space is dropped; stored as NFC.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_nfc),
+]
+# A non-empty name (lists and tags need one to be found by), whose key fits its column.
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_nfc),
+    AfterValidator(_label),
+]
+# An identifier from another system: non-empty, as given.
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Text = Annotated[str, StringConstraints(max_length=10_000)]
 
 
 def phone_param(raw: str | None, field: str = "phoneNumber") -> str | None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query
 from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.contacts.schemas import ContactPage
 from contacthub.core.deps import ReadConn, WriteConn
-from contacthub.core.pagination import check_limit
+from contacthub.core.pagination import CursorSecret, check_limit
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
 from contacthub.errors import error_responses
@@ -33,11 +33,15 @@ Cursor = Annotated[str | None, Query(description="nextCursor of the previous pag
 
 @router.get("", response_model=ListPage, responses=error_responses(400, 401))
 async def list_lists(
-    principal: CurrentPrincipal, conn: ReadConn, limit: Limit = None, cursor: Cursor = None
+    principal: CurrentPrincipal,
+    conn: ReadConn,
+    secret: CursorSecret,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> JSON:
     """The account's lists, oldest first, with their contact counts."""
     data, next_cursor = service.list_lists(
-        conn, principal.account_id, cursor=cursor, limit=check_limit(limit)
+        conn, principal.account_id, cursor=cursor, limit=check_limit(limit), secret=secret
     )
     shown: ListPage = {"success": True, "data": data, "nextCursor": next_cursor}
     return JSON(shown)
@@ -93,12 +97,13 @@ async def list_contacts(
     principal: CurrentPrincipal,
     conn: ReadConn,
     listId: str,
+    secret: CursorSecret,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> JSON:
     """The list's contacts, a page at a time."""
     data, next_cursor = service.list_contacts(
-        conn, principal.account_id, listId, cursor=cursor, limit=check_limit(limit)
+        conn, principal.account_id, listId, cursor=cursor, limit=check_limit(limit), secret=secret
     )
     shown: ContactPage = {"success": True, "data": data, "nextCursor": next_cursor}
     return JSON(shown)
@@ -154,6 +159,10 @@ async def remove_from_list(
     body: Annotated[Membership | None, Body()] = None,
 ) -> JSON:
     """Remove a contact from a list; ids in the JSON body or the query (removing a non-member is a success)."""
-    membership = body or Membership.model_validate({"contactId": contact_id, "listId": list_id})
+    # Field by field: an id the body leaves out (or a body of {}) is taken from the query.
+    given = body or Membership()
+    membership = Membership(
+        contactId=given.contact_id or contact_id, listId=given.list_id or list_id
+    )
     name = service.remove_contact(conn, principal.account_id, membership)
     return JSON({"success": True, "message": f"Contact successfully removed from list {name}"})

@@ -36,6 +36,25 @@ def get(conn: Connection, account_id: str, list_id: str) -> Record | None:
     ).first()
 
 
+def lock(conn: Connection, account_id: str, list_ids: list[str]) -> set[str]:
+    """Those of ``list_ids`` that are lists of this account, locked until the transaction ends.
+
+    FOR KEY SHARE: a concurrent delete of the list waits for us (so our memberships never point
+    at a list that is gone), while other reads and memberships proceed. SQLite has one writer.
+    """
+    ids = sorted(set(list_ids))
+    if not ids:
+        return set()
+    return set(
+        conn.scalars(
+            select(ContactList.id)
+            .where(ContactList.account_id == account_id, ContactList.id.in_(ids))
+            .order_by(ContactList.id)
+            .with_for_update(key_share=True)
+        )
+    )
+
+
 def page(conn: Connection, account_id: str, *, after: str | None, limit: int) -> Sequence[Record]:
     """Lists in creation order, after the id ``after``; one row more than ``limit`` if there are."""
     statement = select(*_COLUMNS, _count(account_id)).where(ContactList.account_id == account_id)

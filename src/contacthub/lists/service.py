@@ -11,7 +11,7 @@ from contacthub.contacts.schemas import ContactOut, SearchQuery
 from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import decode_cursor, page
+from contacthub.core.pagination import Binding, decode_cursor, page
 from contacthub.core.wire import missing_parameters, name_key
 from contacthub.errors import Conflict, NotFound, PermissionDenied
 from contacthub.lists import repository
@@ -28,7 +28,10 @@ from contacthub.lists.schemas import (
 LIST_NOT_FOUND = "List not found"
 
 
-def _require(conn: Connection, account_id: str, list_id: str) -> Record:
+def _require(conn: Connection, account_id: str, list_id: str, *, lock: bool = False) -> Record:
+    """The list, or 404; with ``lock``, held until the transaction ends (see repository.lock)."""
+    if lock and not repository.lock(conn, account_id, [list_id]):
+        raise NotFound(LIST_NOT_FOUND)
     row = repository.get(conn, account_id, list_id)
     if row is None:
         raise NotFound(LIST_NOT_FOUND)
@@ -70,12 +73,13 @@ def get_list(conn: Connection, account_id: str, list_id: str) -> ListOut:
 
 
 def list_lists(
-    conn: Connection, account_id: str, *, cursor: str | None, limit: int
+    conn: Connection, account_id: str, *, cursor: str | None, limit: int, secret: bytes
 ) -> tuple[list[ListOut], str | None]:
     """A page of lists, oldest first, and the cursor of the next page."""
-    key = decode_cursor(cursor, 1)
+    binding = Binding(secret, account_id, "lists")
+    key = decode_cursor(cursor, 1, binding)
     rows = repository.page(conn, account_id, after=key[0] if key else None, limit=limit)
-    shown, next_cursor = page(rows, limit, lambda row: [row.id])
+    shown, next_cursor = page(rows, limit, lambda row: [row.id], binding)
     return [list_out(row) for row in shown], next_cursor
 
 
@@ -112,7 +116,11 @@ def _membership(conn: Connection, account_id: str, body: Membership) -> tuple[st
         raise missing_parameters(
             [name for name, value in (("contactId", contact_id), ("listId", list_id)) if not value]
         )
-    row = repository.get(conn, account_id, list_id)
+    row = (
+        repository.get(conn, account_id, list_id)
+        if repository.lock(conn, account_id, [list_id])
+        else None
+    )
     # The contact row is locked first, as every write to a contact does (see contacts.service.require).
     contact = contacts_repository.get(conn, account_id, contact_id, for_update=True)
     if row is None or contact is None:
@@ -145,7 +153,7 @@ def add_contacts(
     conn: Connection, account_id: str, list_id: str, contact_ids: list[str]
 ) -> BulkAdded:
     """Put up to 10,000 contacts on a list in a few set operations; what happened to each id."""
-    _require(conn, account_id, list_id)
+    _require(conn, account_id, list_id, lock=True)
     ids = _unique(contact_ids)
     existing = contacts_repository.existing_ids(conn, account_id, ids, for_update=True)
     members = repository.member_ids(conn, account_id, list_id, list(existing))
@@ -179,10 +187,20 @@ def remove_contacts(
 
 
 def list_contacts(
-    conn: Connection, account_id: str, list_id: str, *, cursor: str | None, limit: int
+    conn: Connection,
+    account_id: str,
+    list_id: str,
+    *,
+    cursor: str | None,
+    limit: int,
+    secret: bytes,
 ) -> tuple[list[ContactOut], str | None]:
     """A page of the list's contacts, in the order they were created: a contact search by list."""
     _require(conn, account_id, list_id)
     return contacts_service.search_contacts(
-        conn, account_id, SearchQuery(list_id=list_id, cursor=cursor, limit=limit)
+        conn,
+        account_id,
+        SearchQuery(list_id=list_id, cursor=cursor, limit=limit),
+        secret,
+        endpoint="lists.contacts",
     )

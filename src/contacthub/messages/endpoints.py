@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.core.deps import ReadConn, WriteConn
-from contacthub.core.pagination import check_limit
+from contacthub.core.pagination import CursorSecret, check_limit
 from contacthub.core.responses import JSON
 from contacthub.errors import error_responses
 from contacthub.messages import service
@@ -21,13 +21,20 @@ async def list_messages(
     principal: CurrentPrincipal,
     conn: ReadConn,
     contactId: str,
+    secret: CursorSecret,
     limit: Annotated[int | None, Query()] = None,
     cursor: Annotated[str | None, Query()] = None,
     order: Annotated[str, Query(description="asc (oldest first, the default) or desc")] = "asc",
 ) -> JSON:
     """A contact's messages by time, a page at a time."""
     data, next_cursor = service.list_messages(
-        conn, principal.account_id, contactId, cursor=cursor, limit=check_limit(limit), order=order
+        conn,
+        principal.account_id,
+        contactId,
+        cursor=cursor,
+        limit=check_limit(limit),
+        order=order,
+        secret=secret,
     )
     shown: MessagePage = {"success": True, "data": data, "nextCursor": next_cursor}
     return JSON(shown)

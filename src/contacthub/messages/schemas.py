@@ -1,13 +1,19 @@
 """Wire shapes of messages (read shapes as ``TypedDict``s: see tags.schemas)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 from typing_extensions import TypedDict
 
-from contacthub.core.clock import parse_wire, to_wire
+from contacthub.core.clock import parse_wire, to_wire, utcnow
 from contacthub.core.wire import Identifier, JsonObject, WireModel
+
+# A message's status fits its column (review M2: PostgreSQL answered 500 beyond it).
+Status = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# How far ahead of the server's clock a message may be dated: clocks drift, and a day covers
+# any time zone mistake; a date further ahead would hold the chat window open until then.
+MAX_AHEAD = timedelta(days=1)
 
 Direction = Literal["inbound", "outbound"]
 Sender = Literal["contact", "bot", "agent", "system"]
@@ -24,7 +30,7 @@ class MessageCreate(WireModel):
     media_url: str | None = Field(None, alias="mediaUrl", max_length=2048)
     media_content_type: Identifier | None = Field(None, alias="mediaContentType")
     channel: Identifier | None = None
-    status: Identifier | None = None
+    status: Status | None = None
     message_sid: Identifier | None = Field(None, alias="messageSid")
     timestamp: str | None = Field(None, examples=["2026-11-26T10:00:00.000Z"])
     metadata: JsonObject | None = None
@@ -34,9 +40,11 @@ class MessageCreate(WireModel):
     def _timestamp(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                parse_wire(value)
+                sent_at = parse_wire(value)
             except ValueError:
                 raise ValueError("must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z") from None
+            if sent_at > utcnow() + MAX_AHEAD:
+                raise ValueError("may be at most one day ahead of the server's clock")
         return value
 
     @model_validator(mode="after")

@@ -7,8 +7,8 @@ from contacthub.contacts import service as contacts_service
 from contacthub.core.clock import CHAT_WINDOW, to_wire, utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import decode_timed_cursor, page
-from contacthub.errors import AppError, ValidationFailed
+from contacthub.core.pagination import Binding, decode_timed_cursor, page
+from contacthub.errors import AppError, Conflict, ValidationFailed
 from contacthub.messages import repository
 from contacthub.messages.schemas import MessageCreate, MessageOut, message_out
 
@@ -19,38 +19,39 @@ def record_message(
     conn: Connection, account_id: str, contact_id: str, body: MessageCreate
 ) -> tuple[MessageOut, bool]:
     """Store a message; (the message, whether it is new). A known messageSid returns the first."""
-    contacts_service.require(conn, account_id, contact_id)
+    # Locked, as every write to a contact: an erasure waits, instead of removing the contact
+    # between this check and the insert (a foreign-key error on PostgreSQL).
+    contacts_service.require(conn, account_id, contact_id, lock=True)
     now = utcnow()
     sent_at = body.sent_at() or now
     message_id = new_id("message")
-    inserted = repository.insert_message(
-        conn,
-        {
-            "account_id": account_id,
-            "id": message_id,
-            "contact_id": contact_id,
-            "direction": body.direction,
-            "sender": body.sender or _DEFAULT_SENDER[body.direction],
-            "type": body.type,
-            "body": body.body,
-            "media_url": body.media_url,
-            "media_content_type": body.media_content_type,
-            "channel": body.channel,
-            "status": body.status,
-            "message_sid": body.message_sid,
-            "timestamp": sent_at,
-            "metadata_": body.metadata or {},
-            "created_at": now,
-        },
-    )
-    if not inserted:
-        # Only messageSid can collide: the id is new.
-        first = (
-            None
-            if body.message_sid is None
-            else repository.by_sid(conn, account_id, body.message_sid)
-        )
-        return message_out(_present(first)), False
+    values = {
+        "account_id": account_id,
+        "id": message_id,
+        "contact_id": contact_id,
+        "direction": body.direction,
+        "sender": body.sender or _DEFAULT_SENDER[body.direction],
+        "type": body.type,
+        "body": body.body,
+        "media_url": body.media_url,
+        "media_content_type": body.media_content_type,
+        "channel": body.channel,
+        "status": body.status,
+        "message_sid": body.message_sid,
+        "timestamp": sent_at,
+        "metadata_": body.metadata or {},
+        "created_at": now,
+    }
+    for _ in range(2):
+        if repository.insert_message(conn, values):
+            break
+        # Only messageSid can collide (the id is new): the first message with it is the answer.
+        first = repository.by_sid(conn, account_id, str(body.message_sid))
+        if first is not None:
+            return message_out(first), False
+        # It went with its contact's erasure since our insert looked: store this one after all.
+    else:
+        raise Conflict("The message changed while this request ran; retry it")
     if body.direction == "inbound":
         contacts_repository.open_chat_window(
             conn, account_id, contact_id, sent_at + CHAT_WINDOW, now
@@ -73,6 +74,7 @@ def list_messages(
     cursor: str | None,
     limit: int,
     order: str,
+    secret: bytes,
 ) -> tuple[list[MessageOut], str | None]:
     """A page of a contact's messages by time, and the cursor of the next page."""
     contacts_service.require(conn, account_id, contact_id)
@@ -80,9 +82,10 @@ def list_messages(
     # first, and the message is the contract's.
     if order not in ("asc", "desc"):
         raise ValidationFailed.field("order", "must be asc or desc")
-    after = decode_timed_cursor(cursor)
+    binding = Binding(secret, account_id, "messages", (contact_id, order))
+    after = decode_timed_cursor(cursor, binding)
     rows = repository.page(
         conn, account_id, contact_id, after=after, descending=order == "desc", limit=limit
     )
-    shown, next_cursor = page(rows, limit, lambda row: [to_wire(row.timestamp), row.id])
+    shown, next_cursor = page(rows, limit, lambda row: [to_wire(row.timestamp), row.id], binding)
     return [message_out(row) for row in shown], next_cursor

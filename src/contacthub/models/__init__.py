@@ -6,6 +6,7 @@ from contacthub.models.contact import Contact
 from contacthub.models.idempotency import IdempotencyKey
 from contacthub.models.lists import ContactList, ListMembership
 from contacthub.models.message import Message
+from contacthub.models.secret import ServerSecret
 from contacthub.models.tag import ContactTag, Tag
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "IdempotencyKey",
     "ListMembership",
     "Message",
+    "ServerSecret",
     "Tag",
 ]

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contacthub.core.clock import UTCDateTime
@@ -24,8 +24,12 @@ class Contact(Base):
     first_name: Mapped[str] = mapped_column(String(255))
     last_name: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
-    # casefold(email), what lookups compare.
+    # The email with its local part and domain lower-cased, what lookups compare (core.emails).
     email_key: Mapped[str | None] = mapped_column(String(320))
+    # fold("first last") and fold(last), what search's q compares (core.wire.fold). Text: folding
+    # can make a name longer than the name.
+    full_name_key: Mapped[str | None] = mapped_column(Text)
+    last_name_key: Mapped[str | None] = mapped_column(Text)
     instagram_id: Mapped[str | None] = mapped_column(String(255))
     external_id: Mapped[str | None] = mapped_column(String(255))
     current_campaign: Mapped[str | None] = mapped_column(String(255))

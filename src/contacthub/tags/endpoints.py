@@ -17,15 +17,18 @@ from contacthub.tags.schemas import (
     TaggedResult,
     TagList,
     TagOut,
+    TagRef,
     TagsToAttach,
     TagUpdate,
+    tag_name,
 )
 
 router = APIRouter(prefix="/tags", tags=["tags"])
 # Tagged "contacts", as these routes were when contacts served them: the OpenAPI groups stay.
 contact_tags_router = APIRouter(prefix="/contacts", tags=["contacts"])
 
-TagName = Annotated[str, Path(min_length=1, max_length=255)]
+# ``path``: a name may hold "/", sent as %2F (which the server decodes before routing).
+TagName = Annotated[str, Path(max_length=1024)]
 
 
 @router.get("", response_model=list[TagOut], responses=error_responses(401))
@@ -38,14 +41,14 @@ async def list_tags(principal: CurrentPrincipal, conn: ReadConn) -> JSON:
 async def tag_contact(
     principal: CurrentPrincipal,
     conn: WriteConn,
-    tag: Annotated[str | None, Query()] = None,
+    tag: Annotated[str | None, Query(max_length=1024)] = None,
     phone_number: Annotated[str | None, Query(alias="phoneNumber", max_length=64)] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
     body: Annotated[TagContact | None, Body()] = None,
 ) -> JSON:
     """Tag the contact with this phone number or email (query or body); the tag is made if missing."""
     given = body or TagContact()
-    name = given.tag or (tag.strip() if tag else None)
+    name = given.tag or (tag_name(tag, "tag") if tag and tag.strip() else None)
     phone = given.phone_number or phone_number
     address = given.email or email
     missing = [field for field, value in (("tag", name),) if not value]
@@ -56,8 +59,7 @@ async def tag_contact(
     contact_id, tag_out = service.tag_contact(
         conn,
         principal.account_id,
-        tag=name,
-        description=given.description,
+        tag=name if given.description is None else TagRef(name=name, description=given.description),
         phone_number=phone_param(phone),
         email=email_param(address),
     )
@@ -69,21 +71,22 @@ async def tag_contact(
     return JSON(tagged)
 
 
-@router.put("/{name}", response_model=TagData, responses=error_responses(400, 401, 403))
+@router.put("/{name:path}", response_model=TagData, responses=error_responses(400, 401, 403))
 async def put_tag(
     principal: CurrentPrincipal, conn: WriteConn, name: TagName, body: TagUpdate
 ) -> JSON:
     """Create a tag or change its description."""
     written: TagData = {
         "success": True,
-        "data": service.put_tag(conn, principal.account_id, name.strip(), body.description),
+        "data": service.put_tag(conn, principal.account_id, tag_name(name), body.description),
     }
     return JSON(written)
 
 
-@router.delete("/{name}", response_model=Done, responses=error_responses(401, 403, 404))
+@router.delete("/{name:path}", response_model=Done, responses=error_responses(400, 401, 403, 404))
 async def delete_tag(principal: CurrentPrincipal, conn: WriteConn, name: TagName) -> JSON:
     """Delete a tag; every contact that carried it loses it."""
+    name = tag_name(name)
     service.delete_tag(conn, principal.account_id, name)
     return JSON({"success": True, "message": f"Tag {name} deleted"})
 
@@ -115,11 +118,14 @@ async def attach_tags(
 
 
 @contact_tags_router.delete(
-    "/{contactId}/tags/{name}", response_model=Done, responses=error_responses(401, 403, 404)
+    "/{contactId}/tags/{name:path}",
+    response_model=Done,
+    responses=error_responses(400, 401, 403, 404),
 )
 async def detach_tag(
-    principal: CurrentPrincipal, conn: WriteConn, contactId: str, name: str
+    principal: CurrentPrincipal, conn: WriteConn, contactId: str, name: TagName
 ) -> JSON:
     """Take a tag off a contact."""
+    name = tag_name(name)
     service.detach_tag(conn, principal.account_id, contactId, name)
     return JSON({"success": True, "message": f"Tag {name} removed from contact"})

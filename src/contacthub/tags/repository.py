@@ -18,32 +18,44 @@ from contacthub.models import Contact, ContactTag, Tag
 
 
 def ensure(conn: Connection, account_id: str, names: list[str], when: datetime) -> dict[str, str]:
-    """Make sure a tag exists for each name (first spelling wins); name_key → tag id."""
+    """Make sure a tag exists for each name (first spelling wins); name_key → tag id.
+
+    The tags are locked (FOR KEY SHARE) until the transaction ends, so that a concurrent delete
+    waits instead of removing a tag between here and its use (PostgreSQL; SQLite has one writer).
+    One deleted between our insert and our lock is made again.
+    """
     keys: dict[str, str] = {}
     for name in names:
         keys.setdefault(name_key(name), name)  # the first spelling wins
-    insert_ignoring_duplicates(
-        conn,
-        Tag,
-        [
-            {
-                "account_id": account_id,
-                "id": new_id("tag"),
-                "name": name,
-                "name_key": key,
-                "description": None,
-                "created_at": when,
-            }
-            # In name order, so that two requests creating the same tags cannot deadlock.
-            for key, name in sorted(keys.items())
-        ],
-    )
-    rows = conn.execute(
-        select(Tag.name_key, Tag.id).where(
-            Tag.account_id == account_id, Tag.name_key.in_(list(keys))
+    found: dict[str, str] = {}
+    for _ in range(3):
+        missing = {key: name for key, name in keys.items() if key not in found}
+        insert_ignoring_duplicates(
+            conn,
+            Tag,
+            [
+                {
+                    "account_id": account_id,
+                    "id": new_id("tag"),
+                    "name": name,
+                    "name_key": key,
+                    "description": None,
+                    "created_at": when,
+                }
+                # In name order, so that two requests creating the same tags cannot deadlock.
+                for key, name in sorted(missing.items())
+            ],
         )
-    )
-    return {key: tag_id for key, tag_id in rows}  # noqa: C416 (a Result is not a mapping)
+        rows = conn.execute(
+            select(Tag.name_key, Tag.id)
+            .where(Tag.account_id == account_id, Tag.name_key.in_(list(missing)))
+            .order_by(Tag.name_key)
+            .with_for_update(key_share=True)
+        )
+        found.update({key: tag_id for key, tag_id in rows})  # noqa: C416 (not a mapping)
+        if len(found) == len(keys):
+            break
+    return found
 
 
 def set_description(conn: Connection, account_id: str, name: str, description: str | None) -> int:

@@ -7,10 +7,23 @@ document shows the same type, while routes still answer with the built dict (no 
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from contacthub.core.wire import Label, Text, WireModel
+from contacthub.errors import ValidationFailed
+
+_LABEL: TypeAdapter[str] = TypeAdapter(Label)
+
+
+def tag_name(raw: str, field: str = "name") -> str:
+    """A tag name from a path or query, held to the same rules as one in a body (or a 400)."""
+    try:
+        return _LABEL.validate_python(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+        raise ValidationFailed.field(field, message[0].lower() + message[1:]) from None
 
 
 class TagRef(WireModel):

@@ -23,8 +23,11 @@ def all_tags(conn: Connection, account_id: str) -> list[TagOut]:
 
 def put_on(
     conn: Connection, account_id: str, contact_id: str, refs: list[str | TagRef], now: datetime
-) -> None:
-    """Put tags on a contact the caller holds (locked or just made), creating missing tags."""
+) -> int:
+    """Put tags on a contact the caller holds (locked or just made), creating missing tags.
+
+    The number of tags the contact did not carry yet.
+    """
     names = [ref if isinstance(ref, str) else ref.name for ref in refs]
     ids = repository.ensure(conn, account_id, names, now)
     # The last description sent for a name wins; tag rows are updated in name order, so that two
@@ -36,7 +39,7 @@ def put_on(
     }
     for _, ref in sorted(described.items()):
         repository.set_description(conn, account_id, ref.name, ref.description)
-    repository.attach(
+    return repository.attach(
         conn, account_id, [(contact_id, tag_id) for tag_id in dict.fromkeys(ids.values())], now
     )
 
@@ -49,11 +52,14 @@ def _require_contact(conn: Connection, account_id: str, contact_id: str, *, lock
 def attach_tags(
     conn: Connection, account_id: str, contact_id: str, refs: list[str | TagRef]
 ) -> None:
-    """Put tags on a contact by name, creating the tags that do not exist yet."""
+    """Put tags on a contact by name, creating the tags that do not exist yet.
+
+    The contact's ``updatedAt`` moves only if it got a tag it did not carry.
+    """
     _require_contact(conn, account_id, contact_id, lock=True)
     now = utcnow()
-    put_on(conn, account_id, contact_id, refs, now)
-    repository.touch_contact(conn, account_id, contact_id, now)
+    if put_on(conn, account_id, contact_id, refs, now):
+        repository.touch_contact(conn, account_id, contact_id, now)
 
 
 def detach_tag(conn: Connection, account_id: str, contact_id: str, name: str) -> None:
@@ -73,8 +79,7 @@ def tag_contact(
     conn: Connection,
     account_id: str,
     *,
-    tag: str,
-    description: str | None,
+    tag: str | TagRef,
     phone_number: str | None,
     email: str | None,
 ) -> tuple[str, TagOut]:
@@ -87,9 +92,9 @@ def tag_contact(
     )
     if contact_id is None:
         raise NotFound(CONTACT_NOT_FOUND)
-    ref: str | TagRef = tag if description is None else TagRef(name=tag, description=description)
-    attach_tags(conn, account_id, contact_id, [ref])
-    return contact_id, tag_out(_written(conn, account_id, tag))
+    attach_tags(conn, account_id, contact_id, [tag])
+    name = tag if isinstance(tag, str) else tag.name
+    return contact_id, tag_out(_written(conn, account_id, name))
 
 
 def put_tag(conn: Connection, account_id: str, name: str, description: str | None) -> TagOut:
