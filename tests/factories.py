@@ -23,7 +23,7 @@ UNKNOWN_CONTACT = "ct_01JD0000000000000000000000"  # well formed, never stored
 CONTACT_NOT_FOUND = {"success": False, "error": "not_found", "message": "Contact not found"}
 
 ERROR_KEYS = {"success", "error", "message"}  # every error envelope has these
-OPTIONAL_ERROR_KEYS = {"details", "contactId"}  # and may have these, nothing else
+OPTIONAL_ERROR_KEYS = {"details", "contactId", "error_code"}  # and may have these, nothing else
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,8 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
             assert isinstance(detail["field"], str) and isinstance(detail["message"], str)
     if "contactId" in body:
         assert isinstance(body["contactId"], str) and body["contactId"].startswith("ct_")
+    if "error_code" in body:  # the original's clients read it on contact_exists, and only there
+        assert body["error"] == "contact_exists" and body["error_code"] == 409, body
     assert "Traceback" not in response.text
     return body
 

@@ -25,6 +25,12 @@ ROOT = "contacthub"
 
 # A service reaching into another feature, and why: (importer, imported) → reason.
 ALLOWED = {
+    ("contacts.service", "accounts.service"): (
+        "a number without its country code is read in the account's default country"
+    ),
+    ("tags.service", "accounts.service"): (
+        "tagging by phone reads the number in the account's default country"
+    ),
     ("contacts.service", "tags.service"): (
         "create and upsert tag the new contact in their transaction, by the tag rules"
     ),

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from contacthub.accounts.auth import current_principal
+from contacthub.accounts.endpoints import router as account_router
 from contacthub.contacts.endpoints import router as contacts_router
 from contacthub.errors import error_responses
 from contacthub.lists.endpoints import membership_router
@@ -29,3 +30,4 @@ v1.include_router(contact_tags_router)  # /contacts/tags/{contactId}, /contacts/
 v1.include_router(contacts_router)  # /contacts, /contacts/search, /contacts/{contactId}
 v1.include_router(lists_router)
 v1.include_router(tags_router)
+v1.include_router(account_router)  # /account: the caller's own

@@ -91,19 +91,52 @@ def demo() -> None:
     base = f"http://{settings.host}:{settings.port}"
     err.print(f"\n[bold]Demo account[/bold] {account_id}. Its new API key (shown once):\n")
     out.print(key, soft_wrap=True)
-    err.print(f'\nTry:  curl -H "X-API-Key: {key}" "{base}/v1/tags"')
-    err.print(f"Docs: {base}/docs\n")
+    # soft_wrap: one line whatever the terminal's width (or none), so the command can be pasted.
+    err.print(f'\nTry:  curl -H "X-API-Key: {key}" "{base}/v1/tags"', soft_wrap=True)
+    err.print(f"Docs: {base}/docs\n", soft_wrap=True)
+
+
+DefaultCountry = Annotated[
+    str | None,
+    typer.Option(
+        "--default-country",
+        help="ISO 3166-1 alpha-2 (e.g. NL): numbers without a country code are read in it",
+    ),
+]
 
 
 @accounts_cli.command("create")
-def accounts_create(name: str) -> None:
+def accounts_create(name: str, default_country: DefaultCountry = None) -> None:
     """Create an account; prints its id."""
     with db.write(_engine()) as conn:
         try:
-            account_id = accounts.create_account(conn, name)
+            account_id = accounts.create_account(conn, name, default_country=default_country)
         except AppError as error:
             raise _fail(error) from None
     out.print(account_id)
+
+
+@accounts_cli.command("set")
+def accounts_set(
+    account: Annotated[str, typer.Argument(help="Account id or name")],
+    default_country: DefaultCountry = None,
+    no_default_country: Annotated[
+        bool,
+        typer.Option(
+            "--no-default-country", help="Clear it: numbers need their country code again"
+        ),
+    ] = False,
+) -> None:
+    """Change an account's settings (its default country)."""
+    if (default_country is None) == (not no_default_country):
+        err.print("[red]error:[/red] give --default-country CODE or --no-default-country")
+        raise typer.Exit(2)
+    with db.write(_engine()) as conn:
+        try:
+            row = accounts.set_default_country(conn, account, default_country)
+        except AppError as error:
+            raise _fail(error) from None
+    err.print(f"{row['id']} ({row['name']}): default country {row['default_country'] or 'none'}")
 
 
 @accounts_cli.command("list")
@@ -111,9 +144,11 @@ def accounts_list() -> None:
     """List every account."""
     with db.read(_engine()) as conn:
         rows = accounts.list_accounts(conn)
-    table = Table("id", "name", "created")
+    table = Table("id", "name", "default country", "created")
     for row in rows:
-        table.add_row(row["id"], row["name"], to_wire(row["created_at"]))
+        table.add_row(
+            row["id"], row["name"], row["default_country"] or "", to_wire(row["created_at"])
+        )
     out.print(table)
 
 

@@ -10,7 +10,7 @@
     ├── NotFound                404 not_found
     ├── MethodNotAllowed        405 method_not_allowed (carries an Allow header)
     ├── Conflict                409 conflict
-    │   ├── ContactExists       409 contact_exists     (carries contactId)
+    │   ├── ContactExists       409 contact_exists     (carries contactId and error_code: 409)
     │   ├── IdempotencyConflict 409 idempotency_conflict
     │   └── IdempotencyInProgress 409 idempotency_in_progress (carries Retry-After)
     ├── PayloadTooLarge         413 payload_too_large
@@ -18,7 +18,8 @@
     └── ServiceUnavailable      503 unavailable        (/readyz: the database does not answer)
 
 Routes and middlewares only raise these. One function renders each as the contract's envelope,
-``{"success": false, "error": code, "message": ..., "details"?: [...], "contactId"?: ...}``:
+``{"success": false, "error": code, "message": ..., "details"?: [...], "contactId"?: ...}``
+(and ``"error_code": 409`` on ``contact_exists``):
 ``core.responses.error_response``, called by the FastAPI exception handlers (app.py) for errors
 raised in routes and by the ``Unexpected`` middleware (middleware.py) for errors raised by the
 middlewares in front of the router.
@@ -130,6 +131,10 @@ class ContactExists(Conflict):
     code = "contact_exists"
     default_message = "Contact already exists"
 
+    def body(self) -> dict[str, Any]:
+        """The envelope with ``error_code``: clients of the original look for the status there."""
+        return {**super().body(), "error_code": self.status_code}
+
 
 class IdempotencyConflict(Conflict):
     code = "idempotency_conflict"
@@ -186,6 +191,7 @@ class ErrorOut(BaseModel):
     message: str = Field(examples=["Contact not found"])
     details: list[FieldError] | None = None
     contactId: str | None = None
+    error_code: int | None = Field(None, examples=[409], description="contact_exists only")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -144,6 +144,7 @@ class TestCreate:
             assert response.json() == {
                 "success": False,
                 "error": "contact_exists",
+                "error_code": 409,
                 "message": "Contact already exists",
                 "contactId": first,
                 "details": [{"field": "phoneNumber", "message": f"belongs to contact {first}"}],

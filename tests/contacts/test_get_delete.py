@@ -35,6 +35,14 @@ CONTACT_KEYS = {
     "listIds",
     "createdAt",
     "updatedAt",
+    # What clients of the original read beyond the seed (API.md §2).
+    "isBotActive",
+    "doNotDisturb",
+    "doNotDisturbReason",
+    "lastIncomingMessageAt",
+    "lastActivityAt",
+    "hasHadActivity",
+    "botMessageCount",
 }
 
 

@@ -10,9 +10,41 @@ from contacthub.core.db import Record
 from contacthub.models import Account, ApiKey
 
 
-def insert_account(conn: Connection, *, id: str, name: str, created_at: datetime) -> None:
+def insert_account(
+    conn: Connection, *, id: str, name: str, default_country: str | None, created_at: datetime
+) -> None:
     """Store a new account."""
-    conn.execute(insert(Account).values(id=id, name=name, created_at=created_at))
+    conn.execute(
+        insert(Account).values(
+            id=id, name=name, default_country=default_country, created_at=created_at
+        )
+    )
+
+
+def get_account(conn: Connection, account_id: str) -> Record | None:
+    """An account: id, name, default_country, created_at."""
+    return conn.execute(
+        select(Account.id, Account.name, Account.default_country, Account.created_at).where(
+            Account.id == account_id
+        )
+    ).first()
+
+
+# Built once, run with a parameter: asked for each number written without its country code.
+_DEFAULT_COUNTRY = select(Account.default_country).where(Account.id == bindparam("account_id"))
+
+
+def default_country(conn: Connection, account_id: str) -> str | None:
+    """The account's default country (ISO 3166-1 alpha-2), or None."""
+    country: str | None = conn.scalar(_DEFAULT_COUNTRY, {"account_id": account_id})
+    return country
+
+
+def set_default_country(conn: Connection, account_id: str, country: str | None) -> int:
+    """Change the account's default country; the number of accounts changed (0 or 1)."""
+    return conn.execute(
+        update(Account).where(Account.id == account_id).values(default_country=country)
+    ).rowcount
 
 
 def find_account(conn: Connection, id_or_name: str) -> Record | None:
@@ -28,7 +60,9 @@ def find_account(conn: Connection, id_or_name: str) -> Record | None:
 def list_accounts(conn: Connection) -> Sequence[Record]:
     """Every account, oldest first."""
     return conn.execute(
-        select(Account.id, Account.name, Account.created_at).order_by(Account.id)
+        select(Account.id, Account.name, Account.default_country, Account.created_at).order_by(
+            Account.id
+        )
     ).all()
 
 

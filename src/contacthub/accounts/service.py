@@ -13,7 +13,9 @@ from contacthub.accounts import repository
 from contacthub.core import security
 from contacthub.core.clock import utcnow
 from contacthub.core.ids import new_id
-from contacthub.errors import Conflict, NotFound, Unauthorized
+from contacthub.core.phones import InvalidCountry, country_code, is_international
+from contacthub.core.wire import phone_param
+from contacthub.errors import BadRequest, Conflict, NotFound, Unauthorized
 
 # last_used_at is a hint for humans; writing it on every request would make every GET a write.
 _TOUCH_EVERY = timedelta(minutes=5)
@@ -33,15 +35,48 @@ class Principal:
         return self.last_used_at is None or now - self.last_used_at > _TOUCH_EVERY
 
 
-def create_account(conn: Connection, name: str) -> str:
+def create_account(conn: Connection, name: str, *, default_country: str | None = None) -> str:
     """Create an account; its id. Names are unique."""
     account_id = new_id("account")
+    country = None if default_country is None else _country(default_country)
     try:
         with conn.begin_nested():
-            repository.insert_account(conn, id=account_id, name=name, created_at=utcnow())
+            repository.insert_account(
+                conn, id=account_id, name=name, default_country=country, created_at=utcnow()
+            )
     except IntegrityError:
         raise Conflict(f"An account named {name!r} already exists") from None
     return account_id
+
+
+def _country(raw: str) -> str:
+    """An ISO 3166-1 alpha-2 code phone numbers are known for, or 400."""
+    try:
+        return country_code(raw)
+    except InvalidCountry as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def get_account(conn: Connection, account_id: str) -> dict[str, Any]:
+    """The account: id, name, default_country, created_at."""
+    row = repository.get_account(conn, account_id)
+    if row is None:  # erased while its key was still live: as absent as a nonexistent one
+        raise NotFound("Account not found")
+    return row._asdict()
+
+
+def set_default_country(conn: Connection, account: str, country: str | None) -> dict[str, Any]:
+    """Set (or, with None, clear) the account's default country; the account (id or name)."""
+    account_id = resolve_account(conn, account)
+    repository.set_default_country(conn, account_id, country and _country(country))
+    return get_account(conn, account_id)
+
+
+def phone_number(conn: Connection, account_id: str, raw: str, field: str = "phoneNumber") -> str:
+    """A number in E.164; one without a country code is read in the account's default country
+    (core.phones has the rule), which is looked up only then. A 400 naming ``field``."""
+    country = None if is_international(raw) else repository.default_country(conn, account_id)
+    return phone_param(raw, country, field)
 
 
 def resolve_account(conn: Connection, id_or_name: str) -> str:

@@ -26,7 +26,7 @@ from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.pagination import CursorSecret
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
-from contacthub.core.wire import email_param, phone_param
+from contacthub.core.wire import email_param
 from contacthub.errors import BadRequest, error_responses
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -55,7 +55,7 @@ async def find_contact(
     contact = service.find_contact(
         conn,
         principal.account_id,
-        phone_number=phone_param(phone_number),
+        phone_number=phone_number,
         email=email_param(email),
     )
     found: ContactFound = {"success": True, "contactId": contact["id"], "contact": contact}
@@ -69,6 +69,8 @@ async def create_contact(principal: CurrentPrincipal, conn: WriteConn, body: Con
     created: ContactCreated = {
         "success": True,
         "data": {"message": "Successfully created new contact", "contactId": contact_id},
+        "contactId": contact_id,
+        "contact": service.get_contact(conn, principal.account_id, contact_id),
     }
     return JSON(created)
 

@@ -11,7 +11,10 @@ refused on the next request. The second statement reads the contact's tags and l
 statement sees the latest committed state, as a read under PostgreSQL's READ COMMITTED does.
 
 It takes only the ordinary case: a well-formed key that is live and was recorded as used recently,
-a number written in E.164 (``+`` optional) and nothing else in the query, and a contact that exists.
+a number written in E.164 (``+`` optional, unless the account has a default country: digits alone
+may then be a national number, which the regular route reads) and nothing else in the query, and a
+contact that exists. The account's default country comes with the key check's row (a join on the
+account's primary key).
 Anything else (no key, a revoked key, a number spelt with spaces, an email, no match, a database
 hiccup) goes on to the regular route in ``endpoints.py``, which answers it exactly as it would
 have anyway; ``tests/contacts/test_lookup.py`` holds the two to the same answers.
@@ -36,14 +39,14 @@ from contacthub.contacts.schemas import contact_out
 from contacthub.core.clock import utcnow
 from contacthub.core.driver import DriverConnections, Selectable
 from contacthub.core.responses import JSON
-from contacthub.models import ApiKey, Contact, ContactTag, ListMembership, Tag
+from contacthub.models import Account, ApiKey, Contact, ContactTag, ListMembership, Tag
 
 log = logging.getLogger(__name__)
 
 PATH = "/v1/contacts"
 # On the query as sent, not yet decoded: "%2B" is a "+", and a bare "+" a space, which the regular
 # route strips, so digits alone mean the same number.
-_E164_DIGITS = re.compile(r"(?:%2[Bb]|\+)?([1-9][0-9]{6,14})")
+_E164_DIGITS = re.compile(r"(%2[Bb]|\+)?([1-9][0-9]{6,14})")
 _QUERY_NAMES = frozenset({"phoneNumber", "apiKey"})
 
 
@@ -79,7 +82,7 @@ class PhoneLookup:
             return None  # no key, or not one: the route answers the 401
         fetch = self.connections.afetch
         try:
-            rows = await fetch(self.key_and_contact, key_hash=key_hash, phone="+" + phone.group(1))
+            rows = await fetch(self.key_and_contact, key_hash=key_hash, phone="+" + phone.group(2))
         except self.connections.errors:
             log.warning("the phone lookup's query failed; the regular route answers instead")
             return None
@@ -88,8 +91,12 @@ class PhoneLookup:
         if found is None or principal is None:
             return None  # no such key: the route answers the 401 (with no second check)
         now = utcnow()
-        if principal.use_is_due(now) or found["id"] is None:
-            return None  # the route records the key's use, or answers the 404
+        if principal.use_is_due(now):
+            return None  # the route records the key's use
+        if phone.group(1) is None and found["account_default_country"] is not None:
+            return None  # digits alone may be a national number there: the route reads them
+        if found["id"] is None:
+            return None  # the route answers the 404
         try:
             extras = await fetch(
                 self.tags_and_lists, account_id=principal.account_id, contact_id=found["id"]
@@ -139,9 +146,11 @@ def _statements() -> tuple[Selectable, Selectable]:
     key_and_contact = (
         select(
             *[column.label(f"key_{column.key}") for column in LIVE_KEY.selected_columns],
+            Account.default_country.label("account_default_country"),
             *Contact.__table__.columns,
         )
         .select_from(ApiKey)
+        .join(Account, Account.id == ApiKey.account_id)
         .outerjoin(
             Contact,
             (Contact.account_id == ApiKey.account_id)

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, exists, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    delete,
+    exists,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from contacthub.core.db import Record, chunks, insert_ignoring_duplicates
 from contacthub.core.emails import email_key
@@ -32,6 +42,8 @@ class SearchFilters:
 
     now: datetime
     q: str | None = None
+    # The E.164 number ``q`` is when it is a whole national number (found besides q's prefixes).
+    phone: str | None = None
     list_id: str | None = None
     tag: str | None = None
     channel: str | None = None
@@ -148,7 +160,7 @@ def search(
         # Both sides folded in Python, the same way (core.wire.fold): SQL's lower() differs
         # between the databases and does not fold "ß" to "ss".
         pattern = _prefix(fold(filters.q))
-        matches = [
+        matches: list[ColumnElement[bool]] = [
             Contact.full_name_key.like(pattern, escape="\\"),
             Contact.last_name_key.like(pattern, escape="\\"),
             Contact.email_key.like(_prefix(email_key(filters.q)), escape="\\"),
@@ -156,6 +168,8 @@ def search(
         digits = re.sub(r"[\s\-.()]", "", filters.q).lstrip("+")
         if digits.isdigit():
             matches.append(Contact.phone_number.like(_prefix("+" + digits), escape="\\"))
+        if filters.phone is not None:
+            matches.append(Contact.phone_number == filters.phone)
         statement = statement.where(or_(*matches))
     if filters.list_id is not None:
         statement = statement.where(

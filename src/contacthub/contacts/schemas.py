@@ -9,18 +9,32 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 from typing_extensions import TypedDict
 
 from contacthub.core.clock import CHAT_WINDOW, to_wire
 from contacthub.core.emails import email_key, normalise_email
-from contacthub.core.phones import to_e164
+from contacthub.core.phones import canonical
 from contacthub.core.wire import Identifier, JsonObject, Label, Name, WireModel
 from contacthub.tags.schemas import TagRef
 
+# Free text a person writes (why the contact asked not to be disturbed): bounded, stored as given.
+Reason = Annotated[str, StringConstraints(max_length=255)]
+_READ_ONLY_ACTIVITY = (
+    "is read-only: it is kept from the contact's messages (POST /v1/contacts/messages/{contactId})"
+)
+
+
+_READ_ONLY_FIELD: dict[str, Any] = {"json_schema_extra": {"readOnly": True}}
+
 
 class ContactWrite(WireModel):
-    """The writable fields of a contact, shared by create, update and upsert."""
+    """The writable fields of a contact, shared by create, update and upsert.
+
+    ``phoneNumber`` is only checked for its shape here: the account's default country, which a
+    number without its country code is read in, is known to the service (accounts.service
+    .phone_number), which turns it into E.164.
+    """
 
     accepted_aliases = {
         "phone": "phoneNumber",
@@ -45,7 +59,13 @@ class ContactWrite(WireModel):
     chat_widget_id: Identifier | None = Field(None, alias="chatWidgetId")
     is_bot_active: bool | None = None
     do_not_disturb: bool | None = None
+    do_not_disturb_reason: Reason | None = Field(None, alias="doNotDisturbReason")
     custom_fields: JsonObject | None = Field(None, alias="customFields")
+    # Derived from the messages (API.md §2): named in a 400, as tags are on an update.
+    last_incoming_message_at: Any = Field(None, alias="lastIncomingMessageAt", **_READ_ONLY_FIELD)
+    last_activity_at: Any = Field(None, alias="lastActivityAt", **_READ_ONLY_FIELD)
+    has_had_activity: Any = Field(None, alias="hasHadActivity", **_READ_ONLY_FIELD)
+    bot_message_count: Any = Field(None, alias="botMessageCount", **_READ_ONLY_FIELD)
 
     @field_validator(
         "phone_number",
@@ -66,7 +86,20 @@ class ContactWrite(WireModel):
     @field_validator("phone_number")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        return None if value is None else to_e164(value)
+        if value is not None:
+            canonical(value)  # the shape; E.164 once the account's country is known
+        return value
+
+    @field_validator(
+        "last_incoming_message_at",
+        "last_activity_at",
+        "has_had_activity",
+        "bot_message_count",
+        mode="before",
+    )
+    @classmethod
+    def _derived(cls, value: Any) -> Any:
+        raise ValueError(_READ_ONLY_ACTIVITY)
 
     @field_validator("email")
     @classmethod
@@ -75,14 +108,22 @@ class ContactWrite(WireModel):
 
     def columns(self, now: datetime) -> dict[str, Any]:
         """The table columns this body sets (only the fields that were sent)."""
-        values = self.model_dump(
-            include=set(ContactWrite.model_fields) - {"is_chat_window_open"}, exclude_unset=True
-        )
+        values = self.model_dump(include=_COLUMNS, exclude_unset=True)
         if "email" in values:
             values["email_key"] = None if self.email is None else email_key(self.email)
         if "is_chat_window_open" in self.model_fields_set:
             values["chat_window_until"] = now + CHAT_WINDOW if self.is_chat_window_open else None
         return values
+
+
+# The fields of ContactWrite that are columns as they are.
+_COLUMNS = set(ContactWrite.model_fields) - {
+    "is_chat_window_open",
+    "last_incoming_message_at",
+    "last_activity_at",
+    "has_had_activity",
+    "bot_message_count",
+}
 
 
 class ContactCreate(ContactWrite):
@@ -155,6 +196,13 @@ class ContactOut(TypedDict):
     chatWidgetId: str | None
     is_bot_active: bool
     do_not_disturb: bool
+    isBotActive: bool
+    doNotDisturb: bool
+    doNotDisturbReason: str | None
+    lastIncomingMessageAt: str | None
+    lastActivityAt: str | None
+    hasHadActivity: bool
+    botMessageCount: int
     customFields: dict[str, Any]
     tags: list[str]
     listIds: list[str]
@@ -180,6 +228,15 @@ def contact_out(row: Any, *, tags: list[str], list_ids: list[str], now: datetime
         "chatWidgetId": row.chat_widget_id,
         "is_bot_active": row.is_bot_active,
         "do_not_disturb": row.do_not_disturb,
+        # The spellings clients of the original read (API.md §2), and the activity kept with the
+        # contact as messages are recorded.
+        "isBotActive": row.is_bot_active,
+        "doNotDisturb": row.do_not_disturb,
+        "doNotDisturbReason": row.do_not_disturb_reason,
+        "lastIncomingMessageAt": to_wire(row.last_incoming_message_at),
+        "lastActivityAt": to_wire(row.last_activity_at),
+        "hasHadActivity": row.last_activity_at is not None,
+        "botMessageCount": row.bot_message_count,
         "customFields": row.custom_fields,
         "tags": tags,
         "listIds": list_ids,
@@ -200,8 +257,13 @@ class CreatedData(TypedDict):
 
 
 class ContactCreated(TypedDict):
+    """The seed's answer, with the id and the contact at the top level too, where clients of the
+    original look for them."""
+
     success: Literal[True]
     data: CreatedData
+    contactId: str
+    contact: ContactOut
 
 
 class ContactUpdated(TypedDict):

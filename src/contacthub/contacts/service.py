@@ -1,11 +1,12 @@
 """Contact rules: create (with lists and tags, atomically), find, update, erase, search."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from contacthub.accounts import service as accounts_service
 from contacthub.contacts import repository
 from contacthub.contacts.repository import SearchFilters
 from contacthub.contacts.schemas import (
@@ -30,6 +31,7 @@ from contacthub.core.pagination import (
     decode_timed_cursor,
     page,
 )
+from contacthub.core.phones import InvalidPhone, canonical, is_international
 from contacthub.core.wire import MAX_JSON_OBJECT_BYTES, fold
 from contacthub.errors import BadRequest, Conflict, ContactExists, NotFound, ValidationFailed
 from contacthub.tags import service as tags_service
@@ -73,11 +75,13 @@ def get_contact(conn: Connection, account_id: str, contact_id: str) -> ContactOu
 def find_contact(
     conn: Connection, account_id: str, *, phone_number: str | None, email: str | None
 ) -> ContactOut:
-    """The contact with this phone number and/or email."""
+    """The contact with this phone number (as sent: read in the account's country) and/or email."""
     row = repository.find(
         conn,
         account_id,
-        phone_number=phone_number,
+        phone_number=None
+        if phone_number is None
+        else accounts_service.phone_number(conn, account_id, phone_number),
         email_key=None if email is None else email_key(email),
     )
     if row is None:
@@ -114,6 +118,18 @@ def _already_exists(taken: dict[str, str]) -> ContactExists:
 def _held_by_another(taken: dict[str, str]) -> ContactExists:
     """The 409 of an update that would give this contact another contact's identifier."""
     return _exists(taken, f"Another contact already has this {next(iter(taken))}")
+
+
+Body = TypeVar("Body", bound=ContactWrite)
+
+
+def _in_e164(conn: Connection, account_id: str, body: Body) -> Body:
+    """The body with its phone number in E.164 (one without a country code read in the
+    account's default country), or a 400 naming phoneNumber."""
+    if body.phone_number is None:
+        return body
+    number = accounts_service.phone_number(conn, account_id, body.phone_number)
+    return body.model_copy(update={"phone_number": number})
 
 
 def _target_lists(conn: Connection, account_id: str, body: ContactCreate) -> list[str]:
@@ -164,6 +180,7 @@ def _add_lists_and_tags(
 
 def create_contact(conn: Connection, account_id: str, body: ContactCreate) -> str:
     """Create a contact, with its lists and tags, all or nothing; its id. Lists are checked first."""
+    body = _in_e164(conn, account_id, body)
     list_ids = _target_lists(conn, account_id, body)
     contact_id = _insert(conn, account_id, body)
     if contact_id is None:
@@ -225,6 +242,7 @@ def update_contact(
     conn: Connection, account_id: str, contact_id: str, body: ContactUpdate
 ) -> ContactOut:
     """Change the fields the body sends; the others keep their value. The updated contact."""
+    body = _in_e164(conn, account_id, body)
     _apply(conn, account_id, require(conn, account_id, contact_id, lock=True), body)
     return get_contact(conn, account_id, contact_id)
 
@@ -240,6 +258,7 @@ def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> Up
     the body's other identifiers must not belong to a different contact (409). Lists and tags in
     the body are added, never removed.
     """
+    body = _in_e164(conn, account_id, body)
     sent = {name: getattr(body, field) for name, field in _MATCH_FIELDS.items()}
     matched_by = next((name for name in MATCH_ORDER if sent[name] is not None), None)
     if matched_by is None:
@@ -290,7 +309,7 @@ def search_contacts(
     By creation, or by (updatedAt, id) when ``updatedSince`` is given. Lists' member page is this
     search with a ``listId``.
     """
-    filters = _filters(query)
+    filters = _filters(conn, account_id, query)
     limit = check_limit(query.limit)
     # Bound to every filter: a cursor resumes the walk it came from, and no other.
     binding = Binding(
@@ -326,7 +345,19 @@ def search_contacts(
     return _all_shown(conn, account_id, shown), next_cursor
 
 
-def _filters(query: SearchQuery) -> SearchFilters:
+def _whole_number(conn: Connection, account_id: str, q: str) -> str | None:
+    """The number a ``q`` without a country code is when it is a whole one, read in the account's
+    default country (E.164), else None. (A ``q`` with its country code is a prefix of E.164.)"""
+    if is_international(q):
+        return None
+    try:
+        canonical(q)  # no number, no need to know the country
+        return accounts_service.phone_number(conn, account_id, q, "q")
+    except (InvalidPhone, ValidationFailed):
+        return None
+
+
+def _filters(conn: Connection, account_id: str, query: SearchQuery) -> SearchFilters:
     """The search's filters, or a 400 naming ``updatedSince``."""
     since = None
     if query.updated_since is not None:
@@ -336,9 +367,11 @@ def _filters(query: SearchQuery) -> SearchFilters:
             raise ValidationFailed.field(
                 "updatedSince", "must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z"
             ) from None
+    q = query.q.strip() or None if query.q else None
     return SearchFilters(
         now=utcnow(),
-        q=query.q.strip() or None if query.q else None,
+        q=q,
+        phone=None if q is None else _whole_number(conn, account_id, q),
         list_id=query.list_id,
         tag=query.tag,
         channel=query.channel,

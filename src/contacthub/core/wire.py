@@ -2,8 +2,8 @@
 
 Every body model rejects unknown fields by name, takes JSON types as they are (``"true"`` is not a
 boolean) and maps the aliases real clients send (``phone`` → ``phoneNumber``) onto the field names.
-Phone numbers and emails given in a query string are normalised here too, with the 400 naming the
-parameter.
+Phone numbers (in the account's country: accounts.service.phone_number) and emails given in a query
+string are normalised here too, with the 400 naming the parameter.
 """
 
 import math
@@ -75,12 +75,11 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 
 
-def phone_param(raw: str | None, field: str = "phoneNumber") -> str | None:
-    """A phone number from the query string, normalised, or a 400 naming the parameter."""
-    if raw is None:
-        return None
+def phone_param(raw: str, country: str | None = None, field: str = "phoneNumber") -> str:
+    """A phone number in E.164, one without a country code read in ``country`` (core.phones), or
+    a 400 naming the field."""
     try:
-        return to_e164(raw)
+        return to_e164(raw, country)
     except InvalidPhone as exc:
         raise ValidationFailed.field(field, str(exc)) from None
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, select, tuple_
+from sqlalchemy import Connection, Select, bindparam, case, select, tuple_, update
 
 from contacthub.core.clock import UTCDateTime
 from contacthub.core.db import Record, insert_ignoring_duplicates
-from contacthub.models import Message
+from contacthub.models import Contact, Message
 
 _COLUMNS = (
     Message.id,
@@ -31,6 +31,41 @@ _COLUMNS = (
 def insert_message(conn: Connection, values: dict[str, Any]) -> bool:
     """Insert a message unless its messageSid is already stored; whether it was inserted."""
     return insert_ignoring_duplicates(conn, Message, [values]) == 1
+
+
+def record_activity(
+    conn: Connection,
+    account_id: str,
+    contact_id: str,
+    *,
+    timestamp: datetime,
+    inbound: bool,
+    by_bot: bool,
+    now: datetime,
+) -> None:
+    """Keep the contact's activity with it (one statement per message, no scan on a read): the
+    newest message's time, the newest inbound one's, and the count of the bot's messages.
+
+    A message may be recorded after newer ones (a history import): the times only move forward.
+    """
+    newest = bindparam("timestamp", timestamp, type_=UTCDateTime())
+
+    def later(column: Any) -> Any:
+        return case((column.is_(None) | (column < newest), newest), else_=column)
+
+    values: dict[str, Any] = {
+        "last_activity_at": later(Contact.last_activity_at),
+        "updated_at": now,
+    }
+    if inbound:
+        values["last_incoming_message_at"] = later(Contact.last_incoming_message_at)
+    if by_bot:
+        values["bot_message_count"] = Contact.bot_message_count + 1
+    conn.execute(
+        update(Contact)
+        .where(Contact.account_id == account_id, Contact.id == contact_id)
+        .values(values)
+    )
 
 
 def get(conn: Connection, account_id: str, message_id: str) -> Record | None:

@@ -1,4 +1,5 @@
-"""Message rules: record (deduplicated by messageSid), page through, open the chat window."""
+"""Message rules: record (deduplicated by messageSid, the contact's activity kept), page through,
+open the chat window."""
 
 from sqlalchemy import Connection
 
@@ -52,6 +53,15 @@ def record_message(
         # It went with its contact's erasure since our insert looked: store this one after all.
     else:
         raise Conflict("The message changed while this request ran; retry it")
+    repository.record_activity(
+        conn,
+        account_id,
+        contact_id,
+        timestamp=sent_at,
+        inbound=body.direction == "inbound",
+        by_bot=values["sender"] == "bot",
+        now=now,
+    )
     if body.direction == "inbound":
         contacts_repository.open_chat_window(
             conn, account_id, contact_id, sent_at + CHAT_WINDOW, now

@@ -16,6 +16,8 @@ class Account(Base):
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
+    # ISO 3166-1 alpha-2: numbers without a country code are read in this country (core.phones).
+    default_country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

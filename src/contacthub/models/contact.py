@@ -39,9 +39,15 @@ class Contact(Base):
     chat_widget_id: Mapped[str | None] = mapped_column(String(255))
     is_bot_active: Mapped[bool]
     do_not_disturb: Mapped[bool]
+    do_not_disturb_reason: Mapped[str | None] = mapped_column(String(255))
     # The chat window is open while now < this; an inbound message pushes it to +24 h.
     chat_window_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     custom_fields: Mapped[dict[str, Any]]
+    # Kept as messages are recorded (messages.repository.record_activity), never counted on a read:
+    # the newest inbound message's timestamp, the newest message's, and how many the bot sent.
+    last_incoming_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bot_message_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

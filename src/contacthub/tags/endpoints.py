@@ -8,7 +8,7 @@ from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
-from contacthub.core.wire import email_param, missing_parameters, phone_param
+from contacthub.core.wire import email_param, missing_parameters
 from contacthub.errors import error_responses
 from contacthub.tags import service
 from contacthub.tags.schemas import (
@@ -60,7 +60,7 @@ async def tag_contact(
         conn,
         principal.account_id,
         tag=name if given.description is None else TagRef(name=name, description=given.description),
-        phone_number=phone_param(phone),
+        phone_number=phone or None,
         email=email_param(address),
     )
     tagged: TaggedResult = {

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from contacthub.accounts import service as accounts_service
 from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.emails import email_key
@@ -83,11 +84,14 @@ def tag_contact(
     phone_number: str | None,
     email: str | None,
 ) -> tuple[str, TagOut]:
-    """Tag the contact found by phone and/or email; (contact id, the tag)."""
+    """Tag the contact found by phone (as sent: read in the account's country) and/or email;
+    (contact id, the tag)."""
     contact_id = repository.find_contact_id(
         conn,
         account_id,
-        phone_number=phone_number,
+        phone_number=None
+        if phone_number is None
+        else accounts_service.phone_number(conn, account_id, phone_number),
         email_key=None if email is None else email_key(email),
     )
     if contact_id is None:
