@@ -1,6 +1,9 @@
 """The contacthub command: accounts and keys, against the test database (API.md §6)."""
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -235,3 +238,79 @@ class TestKeys:
         missing = unique_name()
 
         assert_fails(cli("keys", "rotate", missing), missing)
+
+
+def default_country(engine: Engine, account_id: str) -> str | None:
+    with engine.connect() as conn:
+        country: str | None = conn.scalar(
+            select(Account.default_country).where(Account.id == account_id)
+        )
+        return country
+
+
+class TestDefaultCountry:
+    def test_create_with_a_default_country_stores_it(self, cli: Run, engine: Engine) -> None:
+        result = cli("accounts", "create", unique_name(), "--default-country", "nl")
+
+        assert result.exit_code == 0, result.output
+        assert default_country(engine, result.stdout.strip()) == "NL"
+
+    def test_set_changes_it_and_no_default_country_clears_it(
+        self, cli: Run, engine: Engine
+    ) -> None:
+        name = unique_name()
+        account_id = create_account(cli, name)
+
+        result = cli("accounts", "set", name, "--default-country", "DE")
+        assert result.exit_code == 0, result.output
+        assert default_country(engine, account_id) == "DE"
+        assert "DE" in cli("accounts", "list").stdout
+
+        result = cli("accounts", "set", account_id, "--no-default-country")
+        assert result.exit_code == 0, result.output
+        assert default_country(engine, account_id) is None
+
+    def test_an_unknown_country_fails_and_says_so(self, cli: Run, engine: Engine) -> None:
+        account_id = create_account(cli)
+
+        assert_fails(cli("accounts", "create", unique_name(), "--default-country", "XX"), "XX")
+        assert_fails(cli("accounts", "set", account_id, "--default-country", "XX"), "XX")
+        assert default_country(engine, account_id) is None
+
+    def test_set_needs_exactly_one_of_the_two(self, cli: Run) -> None:
+        account_id = create_account(cli)
+
+        assert_fails(cli("accounts", "set", account_id), "--default-country")
+        assert_fails(
+            cli("accounts", "set", account_id, "--default-country", "NL", "--no-default-country"),
+            "--no-default-country",
+        )
+
+    def test_set_for_an_unknown_account_fails(self, cli: Run) -> None:
+        assert_fails(cli("accounts", "set", "nobody-" + unique_name(), "--default-country", "NL"))
+
+
+def test_demo_prints_the_example_command_on_one_line_in_a_narrow_pipe(database_url: str) -> None:
+    # As `make run` does, with its output not a terminal and a terminal far narrower than the line.
+    result = subprocess.run(
+        [sys.executable, "-m", "contacthub", "demo"],
+        env={
+            **os.environ,
+            "CONTACTHUB_DATABASE_URL": database_url,
+            "CONTACTHUB_HOST": "127.0.0.1",
+            "CONTACTHUB_PORT": "8000",
+            "COLUMNS": "30",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    assert KEY.fullmatch(key)
+    tries = [line for line in result.stderr.splitlines() if line.startswith("Try:")]
+    assert tries == [f'Try:  curl -H "X-API-Key: {key}" "http://127.0.0.1:8000/v1/tags"'], (
+        result.stderr
+    )
+    assert "Docs: http://127.0.0.1:8000/docs" in result.stderr.splitlines()

@@ -80,6 +80,10 @@ def test_a_full_contact_is_answered_by_the_hot_path_as_by_the_route(
     assert fast.json()["contact"] == get_contact(api, contact_id)
     assert fast.json()["contact"]["tags"] == ["Alpha", "beta", "gamma"]
     assert fast.json()["contact"]["isChatWindowOpen"] is True
+    # The fields clients of the original read (API.md §2), from the contact's own columns.
+    assert fast.json()["contact"]["hasHadActivity"] is True
+    assert fast.json()["contact"]["lastIncomingMessageAt"] is not None
+    assert fast.json()["contact"]["isBotActive"] is True
     assert fast.headers["content-type"] == slow.headers["content-type"]
 
 
