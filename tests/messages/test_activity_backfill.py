@@ -2,11 +2,11 @@
 databases: a fresh database at 0004, rows written as that schema had them, then the upgrade."""
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from contacthub.migrations import upgrade
 from tests.conftest import _postgres_database
@@ -21,16 +21,21 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         yield from _postgres_database()
 
 
-def _insert(conn: object, table: str, **values: object) -> None:
+def naive(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A UTC time as the schema stores it: naive (core/clock.py)."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC).replace(tzinfo=None)
+
+
+def _insert(conn: Connection, table: str, **values: object) -> None:
     names = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)
-    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)  # type: ignore[attr-defined]
+    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
 
 
 def test_the_upgrade_fills_the_activity_of_the_messages_already_stored(fresh_database: str) -> None:
     upgrade(fresh_database, "0004")
     engine = create_engine(fresh_database)
-    now = datetime(2026, 11, 30, 12, 0, 0)
+    now = naive(2026, 11, 30, 12)
     try:
         with engine.begin() as conn:
             _insert(conn, "accounts", id="acc_1", name="before-0005", created_at=now)
@@ -50,11 +55,11 @@ def test_the_upgrade_fills_the_activity_of_the_messages_already_stored(fresh_dat
                     updated_at=now,
                 )
             messages = [
-                ("msg_1", "inbound", "contact", datetime(2026, 11, 26, 10, 0)),
-                ("msg_2", "outbound", "bot", datetime(2026, 11, 26, 10, 5)),
-                ("msg_3", "outbound", "bot", datetime(2026, 11, 27, 9, 0)),
-                ("msg_4", "inbound", "contact", datetime(2026, 11, 26, 11, 0)),
-                ("msg_5", "outbound", "agent", datetime(2026, 11, 26, 12, 0)),
+                ("msg_1", "inbound", "contact", naive(2026, 11, 26, 10, 0)),
+                ("msg_2", "outbound", "bot", naive(2026, 11, 26, 10, 5)),
+                ("msg_3", "outbound", "bot", naive(2026, 11, 27, 9, 0)),
+                ("msg_4", "inbound", "contact", naive(2026, 11, 26, 11, 0)),
+                ("msg_5", "outbound", "agent", naive(2026, 11, 26, 12, 0)),
             ]
             for message_id, direction, sender, timestamp in messages:
                 _insert(
@@ -89,8 +94,8 @@ def test_the_upgrade_fills_the_activity_of_the_messages_already_stored(fresh_dat
         engine.dispose()
 
     talked, silent = rows["ct_talked"], rows["ct_silent"]
-    assert _naive(talked.last_incoming_message_at) == datetime(2026, 11, 26, 11, 0)
-    assert _naive(talked.last_activity_at) == datetime(2026, 11, 27, 9, 0)
+    assert _naive(talked.last_incoming_message_at) == naive(2026, 11, 26, 11, 0)
+    assert _naive(talked.last_activity_at) == naive(2026, 11, 27, 9, 0)
     assert talked.bot_message_count == 2
     assert (silent.last_incoming_message_at, silent.last_activity_at) == (None, None)
     assert silent.bot_message_count == 0
