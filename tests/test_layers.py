@@ -36,11 +36,8 @@ ALLOWED = {
     ("messages.service", "contacts.service"): "a message needs its contact (or the contact 404)",
     ("messages.service", "contacts.repository"): "an inbound message opens the chat window",
     # The outbox (events/outbox.py): every change records its event where it is made.
-    (
-        "contacts.service",
-        "events.outbox",
-    ): "contact created/updated/deleted, member_added on create",
-    ("contacts.service", "events.service"): "erasing a contact redacts its earlier events",
+    ("contacts.events", "events.outbox"): "contact created/updated/deleted, member_added",
+    ("contacts.events", "events.service"): "erasing a contact redacts its earlier events",
     ("lists.service", "events.outbox"): "list created/updated/deleted and member_added/removed",
     ("tags.service", "events.outbox"): "contact tagged/untagged, tag updated/deleted",
     ("messages.service", "events.outbox"): "message.created",
