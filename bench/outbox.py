@@ -65,8 +65,8 @@ def main() -> None:
     results: dict[str, list[float]] = {"with events": [], "without": []}
     for _ in range(2):
         results["with events"].append(_run(engine, account_id, args.threads, args.seconds))
-        outbox.record = lambda *a, **k: None  # type: ignore[assignment]
-        outbox.record_many = lambda *a, **k: None  # type: ignore[assignment]
+        outbox.record = lambda *a, **k: None
+        outbox.record_many = lambda *a, **k: None
         results["without"].append(_run(engine, account_id, args.threads, args.seconds))
         outbox.record, outbox.record_many = record, record_many
     for name, rates in results.items():
