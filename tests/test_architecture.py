@@ -48,6 +48,7 @@ CROSS_ACCOUNT_QUERIES = {
         "revoke_keys",  # the CLI revokes a key by its id
     },
     "idempotency/repository.py": {"sweep"},  # forgets day-old records of every account
+    "events/repository.py": {"sweep"},  # the retention sweep: old events of every account
 }
 
 # What builds a statement. ``text`` is here so that raw SQL, which this file cannot read, fails.

@@ -8,7 +8,8 @@ In the spirit of polar's ``scripts/linters``: the source is parsed (not imported
 - A ``schemas.py`` imports only ``core``, ``errors`` and other features' schemas.
 - An ``endpoints.py`` imports its own feature's service, any feature's schemas, ``core``,
   ``errors``, and ``accounts.auth`` (the principal dependency).
-- A ``service.py`` calls another feature's service or repository only where ``ALLOWED`` says so.
+- A ``service.py`` calls another feature's service, repository or outbox only where ``ALLOWED``
+  says so (``events.outbox`` is where every change records its event).
 - The packages (each feature, ``core``, ``models``, ``errors``, ``api``, ``app``…) form no cycle.
 """
 
@@ -28,18 +29,27 @@ ALLOWED = {
     ("contacts.service", "accounts.service"): (
         "a number without its country code is read in the account's default country"
     ),
+    ("contacts.search", "accounts.service"): (
+        "a q that is a whole national number is read in the account's default country"
+    ),
     ("tags.service", "accounts.service"): (
         "tagging by phone reads the number in the account's default country"
     ),
     ("contacts.service", "tags.service"): (
         "create and upsert tag the new contact in their transaction, by the tag rules"
     ),
-    ("lists.service", "contacts.service"): "a list's member page is a contact search by list",
+    ("lists.service", "contacts.search"): "a list's member page is a contact search by list",
     ("lists.service", "contacts.repository"): (
         "membership writes lock the contacts first (many: in id order) and mark them changed"
     ),
     ("messages.service", "contacts.service"): "a message needs its contact (or the contact 404)",
     ("messages.service", "contacts.repository"): "an inbound message opens the chat window",
+    # The outbox (events/outbox.py): every change records its event where it is made.
+    ("contacts.events", "events.outbox"): "contact created/updated/deleted, member_added",
+    ("contacts.events", "events.service"): "erasing a contact redacts its earlier events",
+    ("lists.service", "events.outbox"): "list created/updated/deleted and member_added/removed",
+    ("tags.service", "events.outbox"): "contact tagged/untagged, tag updated/deleted",
+    ("messages.service", "events.outbox"): "message.created",
 }
 
 
@@ -117,6 +127,11 @@ def _under(target: str, *prefixes: str) -> bool:
     return any(target == p or target.startswith(p + ".") for p in prefixes)
 
 
+# A feature's service layer: service.py and the modules it is split into (events.py records the
+# service's events, search.py is the contacts' search).
+SERVICE_LAYER = ("service", "events", "search")
+
+
 def _broken_rule(imp: Import, features: set[str]) -> str | None:
     """The rule this import breaks, if any."""
     module, target = imp.module, imp.target
@@ -139,16 +154,16 @@ def _broken_rule(imp: Import, features: set[str]) -> str | None:
         if not (
             _under(target, "core", "errors", "accounts.auth")
             or target.endswith(".schemas")
-            or own == "service"
+            or own in SERVICE_LAYER
         ):
             return (
                 "an endpoint imports only its own service, schemas, core, errors and accounts.auth"
             )
-    elif layer == "service":
+    elif layer in SERVICE_LAYER:
         other_feature = _package(target) in features and own is None
         if (
             other_feature
-            and target.rpartition(".")[2] in ("service", "repository", "endpoints")
+            and target.rpartition(".")[2] in (*SERVICE_LAYER, "repository", "endpoints", "outbox")
             and (module, target) not in ALLOWED
         ):
             return "a service calls another feature's service or repository only as ALLOWED lists"

@@ -6,6 +6,7 @@ from contacthub.accounts.auth import current_principal
 from contacthub.accounts.endpoints import router as account_router
 from contacthub.contacts.endpoints import router as contacts_router
 from contacthub.errors import error_responses
+from contacthub.events.endpoints import router as events_router
 from contacthub.lists.endpoints import membership_router
 from contacthub.lists.endpoints import router as lists_router
 from contacthub.messages.endpoints import router as messages_router
@@ -31,3 +32,4 @@ v1.include_router(contacts_router)  # /contacts, /contacts/search, /contacts/{co
 v1.include_router(lists_router)
 v1.include_router(tags_router)
 v1.include_router(account_router)  # /account: the caller's own
+v1.include_router(events_router)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from contacthub.accounts.auth import CurrentPrincipal
-from contacthub.contacts import service
+from contacthub.contacts import search, service
 from contacthub.contacts.schemas import (
     ContactCreate,
     ContactCreated,
@@ -95,7 +95,7 @@ async def search_contacts(
     secret: CursorSecret,
 ) -> JSON:
     """Contacts matching every filter given, a page at a time (by creation, or by updatedAt with updatedSince)."""
-    data, next_cursor = service.search_contacts(conn, principal.account_id, query, secret)
+    data, next_cursor = search.search_contacts(conn, principal.account_id, query, secret)
     found: ContactPage = {"success": True, "data": data, "nextCursor": next_cursor}
     return JSON(found)
 

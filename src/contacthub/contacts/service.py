@@ -7,8 +7,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from contacthub.accounts import service as accounts_service
+from contacthub.contacts import events as contact_events
 from contacthub.contacts import repository
-from contacthub.contacts.repository import SearchFilters
 from contacthub.contacts.schemas import (
     ContactCreate,
     ContactOut,
@@ -16,22 +16,13 @@ from contacthub.contacts.schemas import (
     ContactUpsert,
     ContactWrite,
     MatchedBy,
-    SearchQuery,
     Upserted,
     contact_out,
 )
-from contacthub.core.clock import parse_wire, to_wire, utcnow
+from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.emails import email_key
 from contacthub.core.ids import new_id
-from contacthub.core.pagination import (
-    Binding,
-    check_limit,
-    decode_cursor,
-    decode_timed_cursor,
-    page,
-)
-from contacthub.core.phones import InvalidPhone, canonical, is_international
 from contacthub.core.wire import MAX_JSON_OBJECT_BYTES, fold
 from contacthub.errors import BadRequest, Conflict, ContactExists, NotFound, ValidationFailed
 from contacthub.tags import service as tags_service
@@ -42,10 +33,10 @@ _VANISHED = "The contact changed while this request ran; retry it"
 
 
 def _shown(conn: Connection, account_id: str, row: Record) -> ContactOut:
-    return _all_shown(conn, account_id, [row])[0]
+    return all_shown(conn, account_id, [row])[0]
 
 
-def _all_shown(conn: Connection, account_id: str, rows: list[Record]) -> list[ContactOut]:
+def all_shown(conn: Connection, account_id: str, rows: list[Record]) -> list[ContactOut]:
     """Contacts as the API shows them, with their tags and lists in two queries."""
     ids = [row.id for row in rows]
     tags = repository.tag_names_of(conn, account_id, ids)
@@ -171,9 +162,17 @@ def _insert(conn: Connection, account_id: str, body: ContactCreate) -> str | Non
 def _add_lists_and_tags(
     conn: Connection, account_id: str, contact_id: str, list_ids: list[str], body: ContactCreate
 ) -> None:
-    """Put a new or matched contact on the body's lists and tags (no updatedAt change: see upsert)."""
+    """Put a new or matched contact on the body's lists and tags (no updatedAt change: see upsert).
+
+    One ``list.member_added`` per list the contact was not on yet; ``put_on`` records the tags'.
+    """
     now = utcnow()
-    repository.add_to_lists(conn, account_id, contact_id, list_ids, now)
+    if list_ids:
+        already = set(repository.list_ids_of(conn, account_id, [contact_id])[contact_id])
+        repository.add_to_lists(conn, account_id, contact_id, list_ids, now)
+        contact_events.added_to_lists(
+            conn, account_id, contact_id, [lid for lid in list_ids if lid not in already]
+        )
     if body.tags:
         tags_service.put_on(conn, account_id, contact_id, list(body.tags), now)
 
@@ -186,7 +185,9 @@ def create_contact(conn: Connection, account_id: str, body: ContactCreate) -> st
     if contact_id is None:
         taken = _holders(conn, account_id, body, other_than=None)
         raise _already_exists(taken) if taken else Conflict(_VANISHED)
+    created = contact_events.created(conn, account_id, contact_id)
     _add_lists_and_tags(conn, account_id, contact_id, list_ids, body)
+    created.update(get_contact(conn, account_id, contact_id))
     return contact_id
 
 
@@ -225,7 +226,7 @@ def _apply(conn: Connection, account_id: str, row: Record, body: ContactWrite) -
         )
     values = {name: value for name, value in values.items() if getattr(row, name) != value}
     if not values:
-        return
+        return  # a write that changes nothing makes no event either
     taken = _holders(conn, account_id, body, other_than=row.id)
     if taken:
         raise _held_by_another(taken)
@@ -236,6 +237,7 @@ def _apply(conn: Connection, account_id: str, row: Record, body: ContactWrite) -
         # Another request took the identifier between our check and our write.
         taken = _holders(conn, account_id, body, other_than=row.id)
         raise _held_by_another(taken) if taken else Conflict(_VANISHED) from None
+    contact_events.updated(conn, account_id, row, get_contact(conn, account_id, row.id))
 
 
 def update_contact(
@@ -279,7 +281,9 @@ def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> Up
             return {"contactId": row.id, "created": False, "matchedBy": matched_by}
         contact_id = _insert(conn, account_id, body)
         if contact_id is not None:
+            created = contact_events.created(conn, account_id, contact_id)
             _add_lists_and_tags(conn, account_id, contact_id, list_ids, body)
+            created.update(get_contact(conn, account_id, contact_id))
             return {"contactId": contact_id, "created": True, "matchedBy": None}
         taken = _holders(conn, account_id, body, other_than=None)
         if matched_by not in taken:
@@ -296,93 +300,8 @@ _MATCH_FIELDS = {
 }
 
 
-def search_contacts(
-    conn: Connection,
-    account_id: str,
-    query: SearchQuery,
-    secret: bytes,
-    *,
-    endpoint: str = "contacts.search",
-) -> tuple[list[ContactOut], str | None]:
-    """A page of the contacts matching every filter, and the cursor of the next page.
-
-    By creation, or by (updatedAt, id) when ``updatedSince`` is given. Lists' member page is this
-    search with a ``listId``.
-    """
-    filters = _filters(conn, account_id, query)
-    limit = check_limit(query.limit)
-    # Bound to every filter: a cursor resumes the walk it came from, and no other.
-    binding = Binding(
-        secret,
-        account_id,
-        endpoint,
-        (
-            filters.q,
-            filters.list_id,
-            filters.tag,
-            filters.channel,
-            filters.is_bot_active,
-            filters.do_not_disturb,
-            filters.is_chat_window_open,
-            to_wire(filters.updated_since),
-        ),
-    )
-    after: tuple[Any, ...] | None
-    if filters.updated_since is not None:
-        after = decode_timed_cursor(query.cursor, binding)
-    else:
-        key = decode_cursor(query.cursor, 1, binding)
-        after = None if key is None else (key[0],)
-    rows = repository.search(conn, account_id, filters=filters, after=after, limit=limit)
-    shown, next_cursor = page(
-        rows,
-        limit,
-        (lambda row: [to_wire(row.updated_at), row.id])
-        if filters.updated_since is not None
-        else (lambda row: [row.id]),
-        binding,
-    )
-    return _all_shown(conn, account_id, shown), next_cursor
-
-
-def _whole_number(conn: Connection, account_id: str, q: str) -> str | None:
-    """The number a ``q`` without a country code is when it is a whole one, read in the account's
-    default country (E.164), else None. (A ``q`` with its country code is a prefix of E.164.)"""
-    if is_international(q):
-        return None
-    try:
-        canonical(q)  # no number, no need to know the country
-        return accounts_service.phone_number(conn, account_id, q, "q")
-    except (InvalidPhone, ValidationFailed):
-        return None
-
-
-def _filters(conn: Connection, account_id: str, query: SearchQuery) -> SearchFilters:
-    """The search's filters, or a 400 naming ``updatedSince``."""
-    since = None
-    if query.updated_since is not None:
-        try:
-            since = parse_wire(query.updated_since)
-        except ValueError:
-            raise ValidationFailed.field(
-                "updatedSince", "must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z"
-            ) from None
-    q = query.q.strip() or None if query.q else None
-    return SearchFilters(
-        now=utcnow(),
-        q=q,
-        phone=None if q is None else _whole_number(conn, account_id, q),
-        list_id=query.list_id,
-        tag=query.tag,
-        channel=query.channel,
-        is_bot_active=query.is_bot_active,
-        do_not_disturb=query.do_not_disturb,
-        is_chat_window_open=query.is_chat_window_open,
-        updated_since=since,
-    )
-
-
 def delete_contact(conn: Connection, account_id: str, contact_id: str) -> None:
-    """Erase a contact with its messages, tags and memberships."""
+    """Erase a contact with its messages, tags and memberships; its events keep only ids."""
     if repository.delete_contact(conn, account_id, contact_id) == 0:
         raise NotFound(CONTACT_NOT_FOUND)
+    contact_events.erased(conn, account_id, contact_id)

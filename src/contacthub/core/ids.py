@@ -19,6 +19,7 @@ PREFIXES = {
     "tag": "tg",
     "message": "msg",
     "key": "key",
+    "event": "evt",
 }
 
 

@@ -3,6 +3,7 @@
 from contacthub.models.account import Account, ApiKey
 from contacthub.models.base import Base
 from contacthub.models.contact import Contact
+from contacthub.models.event import Event, EventCounter
 from contacthub.models.idempotency import IdempotencyKey
 from contacthub.models.lists import ContactList, ListMembership
 from contacthub.models.message import Message
@@ -16,6 +17,8 @@ __all__ = [
     "Contact",
     "ContactList",
     "ContactTag",
+    "Event",
+    "EventCounter",
     "IdempotencyKey",
     "ListMembership",
     "Message",
