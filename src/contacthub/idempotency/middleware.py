@@ -31,6 +31,7 @@ from contacthub.core import db
 from contacthub.core.clock import utcnow
 from contacthub.core.responses import JSON
 from contacthub.errors import (
+    Forbidden,
     IdempotencyConflict,
     IdempotencyInProgress,
     Unauthorized,
@@ -83,10 +84,13 @@ class Idempotency:
         if not 1 <= len(key) <= 255:
             raise ValidationFailed.field("Idempotency-Key", "must be 1 to 255 characters")
         try:
-            account_id = (await caller_of(scope).principal()).account_id
+            principal = await caller_of(scope).principal()
         except Unauthorized:
             await self.app(scope, receive, send)  # the API answers the 401 its own way
             return
+        if principal.read_only:  # every method here writes: refused before anything is claimed
+            raise Forbidden()
+        account_id = principal.account_id
         body = await _read_body(receive)
         request = fingerprint(scope, body)
         now = utcnow()
