@@ -186,11 +186,23 @@ def _add_error_handlers(app: FastAPI) -> None:
                 headers={"Allow": ", ".join(allowed)},
             )
         elif exc.status_code == UnreadableBody.status_code:
-            error = UnreadableBody(str(exc.detail))
+            # FastAPI's "error parsing the body": JSON its parser gave up on (bytes that are not
+            # UTF-8, nesting past the parser's depth), answered as any other malformed JSON.
+            error = ValidationFailed.field("body", f"is not valid JSON ({_unreadable(exc)})")
         else:  # no route here raises another status; keep it if one ever does
             status = type("UnreadableBody", (UnreadableBody,), {"status_code": exc.status_code})
             error = status(str(exc.detail))
         return error_response(error)
+
+
+def _unreadable(exc: HTTPException) -> str:
+    """Why FastAPI could not parse a body, in the words of the JSON error messages."""
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return "the bytes are not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "nested too deeply"
+    return "parse error"
 
 
 def _allowed_methods(request: Request) -> list[str]:
