@@ -30,6 +30,7 @@ from contacthub.errors import (
     error_responses,
 )
 from contacthub.idempotency.middleware import Idempotency
+from contacthub.logs import install_redaction
 from contacthub.metrics import Metrics, metrics
 from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders, Unexpected
 from contacthub.ratelimit import RateLimit, make_buckets
@@ -51,6 +52,7 @@ the cause. Invalid input is `400`, never `422`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application, for these settings (the environment's when none are given)."""
     settings = settings or get_settings()
+    install_redaction()  # keys and control characters out of every log line, however served
     app = FastAPI(
         lifespan=_lifespan,
         title="ContactHub",

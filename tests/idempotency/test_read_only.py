@@ -49,7 +49,9 @@ def test_a_read_only_key_cannot_block_a_read_write_clients_key(
         json={"phoneNumber": number, "firstName": "junk"},
         headers={"Idempotency-Key": "order-43"},
     )
-    real = api.post("/v1/contacts", json={"phoneNumber": number}, headers={"Idempotency-Key": "order-43"})
+    real = api.post(
+        "/v1/contacts", json={"phoneNumber": number}, headers={"Idempotency-Key": "order-43"}
+    )
 
     assert refused.status_code == 403
     assert real.status_code == 200, real.text  # before: 409 idempotency_conflict for a day
