@@ -134,7 +134,7 @@ class TestOnlyKnownKeysHaveTheirOwnBucket:
         client = TestClient(limited)
         answers = [client.get("/v1/tags", headers={"X-API-Key": new_key()}) for _ in range(5)]
 
-        assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]  # before: 401 ×5
+        assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]  # before: 401 five times
 
     def test_malformed_keys_share_the_address_bucket(self, limited: FastAPI) -> None:
         client = TestClient(limited)
@@ -185,7 +185,7 @@ def test_trusted_proxies_is_a_list_of_addresses_and_networks(settings: Settings)
 @pytest.mark.parametrize(
     ("trusted", "expected"),
     [
-        (None, [401, 401, 401, 429, 429, 429]),  # before: 401 ×6 from loopback
+        (None, [401, 401, 401, 429, 429, 429]),  # before: 401 six times from loopback
         ("10.9.9.9, 192.168.0.0/16", [401, 401, 401, 429, 429, 429]),  # not our peer
         ("127.0.0.1", [401] * 6),  # a trusted proxy: each forwarded client has its own bucket
     ],
