@@ -28,6 +28,9 @@ ALLOWED = {
     ("contacts.service", "tags.service"): (
         "create and upsert tag the new contact in their transaction, by the tag rules"
     ),
+    ("contacts.service", "idempotency.repository"): (
+        "erasure forgets the stored idempotent answers that name the contact, in its transaction"
+    ),
     ("lists.service", "contacts.service"): "a list's member page is a contact search by list",
     ("lists.service", "contacts.repository"): (
         "membership writes lock the contacts first (many: in id order) and mark them changed"

@@ -134,7 +134,13 @@ class TestOnlyKnownKeysHaveTheirOwnBucket:
         client = TestClient(limited)
         answers = [client.get("/v1/tags", headers={"X-API-Key": new_key()}) for _ in range(5)]
 
-        assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]  # before: 401 five times
+        assert [a.status_code for a in answers] == [
+            401,
+            401,
+            401,
+            429,
+            429,
+        ]  # before: 401 five times
 
     def test_malformed_keys_share_the_address_bucket(self, limited: FastAPI) -> None:
         client = TestClient(limited)

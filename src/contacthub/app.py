@@ -1,8 +1,9 @@
 """The ASGI application: ``create_app(settings)`` wires middleware, error handlers and routes."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,7 +30,7 @@ from contacthub.errors import (
     ValidationFailed,
     error_responses,
 )
-from contacthub.idempotency.middleware import Idempotency
+from contacthub.idempotency.middleware import Idempotency, sweep_every
 from contacthub.logs import install_redaction
 from contacthub.metrics import Metrics, metrics
 from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders, Unexpected
@@ -110,7 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Idempotency records older than a day are forgotten on a timer (at startup, then hourly).
+    sweeper = asyncio.create_task(sweep_every(app.state.engine))
     yield
+    sweeper.cancel()
+    with suppress(asyncio.CancelledError):
+        await sweeper
     # The one place connections are closed: the engine's pool, the driver connections (including
     # PostgreSQL's async ones), Redis.
     if getattr(app.state, "buckets", None) is not None:

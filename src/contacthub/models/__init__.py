@@ -3,7 +3,7 @@
 from contacthub.models.account import Account, ApiKey
 from contacthub.models.base import Base
 from contacthub.models.contact import Contact
-from contacthub.models.idempotency import IdempotencyKey
+from contacthub.models.idempotency import IdempotencyContact, IdempotencyKey
 from contacthub.models.lists import ContactList, ListMembership
 from contacthub.models.message import Message
 from contacthub.models.secret import ServerSecret
@@ -16,6 +16,7 @@ __all__ = [
     "Contact",
     "ContactList",
     "ContactTag",
+    "IdempotencyContact",
     "IdempotencyKey",
     "ListMembership",
     "Message",
