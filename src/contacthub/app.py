@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -112,11 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Idempotency records older than a day are forgotten on a timer (at startup, then hourly).
-    sweeper = asyncio.create_task(sweep_every(app.state.engine))
+    stop = asyncio.Event()
+    sweeper = asyncio.create_task(sweep_every(app.state.engine, stop))
     yield
-    sweeper.cancel()
-    with suppress(asyncio.CancelledError):
-        await sweeper
+    stop.set()
+    await sweeper  # a sweep under way ends before the engine is disposed
     # The one place connections are closed: the engine's pool, the driver connections (including
     # PostgreSQL's async ones), Redis.
     if getattr(app.state, "buckets", None) is not None:

@@ -4,7 +4,17 @@ The first request with a key claims it (a committed row), runs, and stores its a
 key with the same request within 24 hours replays that answer (``Idempotent-Replayed: true``)
 without running again; with another request it is ``409 idempotency_conflict``; while the first
 is still running it is ``409 idempotency_in_progress``. Answers of 5xx are not kept, so a retry
-after a failure on our side runs again; so are keys whose request died (unanswered for a minute).
+after a failure on our side runs again; so are keys whose request died (unanswered for
+ABANDONED_AFTER, ten minutes: longer than any request runs).
+
+A read-only key is refused (403) before anything is claimed: it writes no record and is never
+replayed a write's answer. A stored answer records the contacts it names (its id fields and the
+request's path); erasing one of them deletes the record in the erasing transaction. Records
+older than a day are swept on a timer (``sweep_every``, started by the app's lifespan).
+
+The claim and the store are separate from the request's own transaction, so a crash between the
+request's commit and the store leaves the key claimed until ABANDONED_AFTER, and a retry after
+that runs again: closing that needs the claim inside the request's transaction.
 
 Keys belong to an account: two accounts may use the same key without meeting. The account is
 the request's caller (``accounts.auth.Authenticate``), resolved once for the whole request; a
@@ -18,6 +28,7 @@ transaction of their own, with the request's own run (which awaits) between them
 import asyncio
 import hashlib
 import logging
+from contextlib import suppress
 from datetime import timedelta
 
 import orjson
@@ -192,16 +203,20 @@ def sweep(engine: Engine) -> int:
     return forgotten
 
 
-async def sweep_every(engine: Engine, seconds: float = SWEEP_EVERY_SECONDS) -> None:
-    """The daily expiry on a timer, for the app's lifespan: at startup, then every ``seconds``.
-    Each sweep runs on a worker thread with its own connection, so the event loop never waits on
-    it (nor on the database lock it takes)."""
-    while True:
+async def sweep_every(
+    engine: Engine, stop: asyncio.Event, seconds: float = SWEEP_EVERY_SECONDS
+) -> None:
+    """The daily expiry on a timer, for the app's lifespan: at startup, then every ``seconds``
+    until ``stop`` is set. Each sweep runs on a worker thread with its own connection, so the
+    event loop never waits on it (nor on the database lock it takes); a sweep under way when
+    ``stop`` is set finishes first, so its connection is returned before the engine closes."""
+    while not stop.is_set():
         try:
             await asyncio.to_thread(sweep, engine)
         except Exception:  # a busy or absent database: the next round tries again
             log.exception("the idempotency sweep failed")
-        await asyncio.sleep(seconds)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def _read_body(receive: Receive) -> bytes:
