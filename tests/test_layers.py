@@ -39,6 +39,9 @@ ALLOWED = {
         "create and upsert tag the new contact in their transaction, by the tag rules"
     ),
     ("lists.service", "contacts.search"): "a list's member page is a contact search by list",
+    ("contacts.service", "idempotency.repository"): (
+        "erasure forgets the stored idempotent answers that name the contact, in its transaction"
+    ),
     ("lists.service", "contacts.repository"): (
         "membership writes lock the contacts first (many: in id order) and mark them changed"
     ),

@@ -3,14 +3,20 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx2 as httpx
 import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from contacthub.accounts import service as accounts
 from contacthub.app import create_app
 from contacthub.config import Settings
-from tests.factories import Account
+from contacthub.core import db
+from contacthub.core.security import new_key
+from tests.factories import Account, make_account
+from tests.server import Server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -118,3 +124,91 @@ def test_redis_down_lets_requests_through(settings: Settings, account: Account) 
         statuses = [api.get("/v1/tags").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]
+
+
+class TestOnlyKnownKeysHaveTheirOwnBucket:
+    """M6: a key is charged only once it is known to be live; any other request is charged to
+    the client address, so invented keys cannot escape the limit."""
+
+    def test_invented_well_formed_keys_share_the_address_bucket(self, limited: FastAPI) -> None:
+        client = TestClient(limited)
+        answers = [client.get("/v1/tags", headers={"X-API-Key": new_key()}) for _ in range(5)]
+
+        assert [a.status_code for a in answers] == [
+            401,
+            401,
+            401,
+            429,
+            429,
+        ]  # before: 401 five times
+
+    def test_malformed_keys_share_the_address_bucket(self, limited: FastAPI) -> None:
+        client = TestClient(limited)
+        sent = [{"X-API-Key": str(n)} for n in range(3)] + [{"Authorization": "Bearer junk"}]
+
+        assert [client.get("/v1/tags", headers=h).status_code for h in sent] == [401] * 3 + [429]
+
+    def test_no_key_invented_and_revoked_keys_are_one_address(
+        self, limited: FastAPI, engine: Engine
+    ) -> None:
+        revoked = make_account(engine)
+        with db.write(engine) as conn:
+            accounts.rotate_keys(conn, revoked.id)
+        client = TestClient(limited)
+        answers = [
+            client.get("/v1/tags"),
+            client.get("/v1/tags", params={"apiKey": new_key()}),
+            client.get("/v1/tags", headers={"X-API-Key": revoked.key}),
+            client.get("/v1/tags", headers={"X-API-Key": "x"}),
+        ]
+
+        assert [a.status_code for a in answers] == [401, 401, 401, 429]
+
+    def test_a_live_key_keeps_its_own_bucket_when_the_address_is_spent(
+        self, limited: FastAPI, account: Account
+    ) -> None:
+        client = TestClient(limited)
+        for _ in range(4):
+            client.get("/v1/tags", headers={"X-API-Key": new_key()})
+
+        mine = [client.get("/v1/tags", headers={"X-API-Key": account.key}) for _ in range(4)]
+
+        assert [a.status_code for a in mine] == [200, 200, 200, 429]
+        assert mine[0].headers["X-RateLimit-Remaining"] == "2"
+
+
+def test_trusted_proxies_is_a_list_of_addresses_and_networks(settings: Settings) -> None:
+    parsed = Settings.model_validate(
+        {"database_url": settings.database_url, "trusted_proxies": " 10.0.0.1, 10.1.0.0/16 ,"}
+    )
+    assert parsed.trusted_proxies == ["10.0.0.1", "10.1.0.0/16"]
+    assert Settings(database_url=settings.database_url).trusted_proxies == []
+    with pytest.raises(ValueError, match="CONTACTHUB_TRUSTED_PROXIES"):
+        Settings.model_validate({"database_url": settings.database_url, "trusted_proxies": "me"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [
+        (None, [401, 401, 401, 429, 429, 429]),  # before: 401 six times from loopback
+        ("10.9.9.9, 192.168.0.0/16", [401, 401, 401, 429, 429, 429]),  # not our peer
+        ("127.0.0.1", [401] * 6),  # a trusted proxy: each forwarded client has its own bucket
+    ],
+)
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
+    database_url: str, trusted: str | None, expected: list[int]
+) -> None:
+    env = {"CONTACTHUB_RATE_LIMIT": "1", "CONTACTHUB_RATE_BURST": "3"}
+    if trusted is not None:
+        env["CONTACTHUB_TRUSTED_PROXIES"] = trusted
+    server = Server(database_url, env=env).start()
+    try:
+        answers = [
+            httpx.get(f"{server.url}/v1/tags", headers={"X-Forwarded-For": f"10.0.0.{n}"})
+            for n in range(6)
+        ]
+    finally:
+        server.stop()
+
+    assert [a.status_code for a in answers] == expected

@@ -1,5 +1,6 @@
 """The ASGI application: ``create_app(settings)`` wires middleware, error handlers and routes."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,7 +30,8 @@ from contacthub.errors import (
     ValidationFailed,
     error_responses,
 )
-from contacthub.idempotency.middleware import Idempotency
+from contacthub.idempotency.middleware import Idempotency, sweep_every
+from contacthub.logs import install_redaction
 from contacthub.metrics import Metrics, metrics
 from contacthub.middleware import AccessLog, RequestBody, SecurityHeaders, Unexpected
 from contacthub.ratelimit import RateLimit, make_buckets
@@ -51,6 +53,7 @@ the cause. Invalid input is `400`, never `422`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application, for these settings (the environment's when none are given)."""
     settings = settings or get_settings()
+    install_redaction()  # keys and control characters out of every log line, however served
     app = FastAPI(
         lifespan=_lifespan,
         title="ContactHub",
@@ -108,7 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Idempotency records older than a day are forgotten on a timer (at startup, then hourly).
+    stop = asyncio.Event()
+    sweeper = asyncio.create_task(sweep_every(app.state.engine, stop))
     yield
+    stop.set()
+    await sweeper  # a sweep under way ends before the engine is disposed
     # The one place connections are closed: the engine's pool, the driver connections (including
     # PostgreSQL's async ones), Redis.
     if getattr(app.state, "buckets", None) is not None:
@@ -186,11 +194,23 @@ def _add_error_handlers(app: FastAPI) -> None:
                 headers={"Allow": ", ".join(allowed)},
             )
         elif exc.status_code == UnreadableBody.status_code:
-            error = UnreadableBody(str(exc.detail))
+            # FastAPI's "error parsing the body": JSON its parser gave up on (bytes that are not
+            # UTF-8, nesting past the parser's depth), answered as any other malformed JSON.
+            error = ValidationFailed.field("body", f"is not valid JSON ({_unreadable(exc)})")
         else:  # no route here raises another status; keep it if one ever does
             status = type("UnreadableBody", (UnreadableBody,), {"status_code": exc.status_code})
             error = status(str(exc.detail))
         return error_response(error)
+
+
+def _unreadable(exc: HTTPException) -> str:
+    """Why FastAPI could not parse a body, in the words of the JSON error messages."""
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return "the bytes are not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "nested too deeply"
+    return "parse error"
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -61,6 +61,10 @@ def serve(
         log_level=settings.log_level,
         log_config=log_config(settings.log_level),
         access_log=False,  # ours redacts keys: contacthub.middleware.AccessLog
+        # X-Forwarded-For names the client only when a trusted proxy sent it (uvicorn's default
+        # trusts any local peer, which let one client be many to the rate limit).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
     )
 

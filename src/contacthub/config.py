@@ -1,5 +1,6 @@
 """Settings, read from CONTACTHUB_* environment variables."""
 
+import ipaddress
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -32,12 +33,29 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=30, ge=1)
     # Origins allowed to call the API from a browser (comma-separated); none by default.
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Proxies whose X-Forwarded-For names the client (comma-separated IPs or CIDRs); none by
+    # default, so the client is the connection's peer.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
 
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [proxy.strip() for proxy in value.split(",") if proxy.strip()]
+        for proxy in value if isinstance(value, list) else []:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"CONTACTHUB_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
+                ) from None
         return value
 
     @field_validator("database_url")

@@ -10,8 +10,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contacthub.core.responses import error_response
-from contacthub.core.security import redact
 from contacthub.errors import AppError, PayloadTooLarge, ValidationFailed
+from contacthub.logs import scrub
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("contacthub.access")
@@ -118,7 +118,7 @@ class Unexpected:
         except Exception:
             if started:
                 raise
-            log.exception("unexpected failure on %s %s", scope["method"], scope["path"])
+            log.exception("unexpected failure on %s %s", scope["method"], scrub(scope["path"]))
             await error_response(AppError())(scope, receive, send)
 
 
@@ -151,7 +151,8 @@ class SecurityHeaders:
 
 
 class AccessLog:
-    """One line per request: method, path and query (API keys redacted), status, milliseconds."""
+    """One line per request: method, path and query (API keys redacted, control characters
+    escaped: ``logs.scrub``), status, milliseconds."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -176,7 +177,7 @@ class AccessLog:
             access_log.info(
                 "%s %s %s %.1fms",
                 scope["method"],
-                redact(target),
+                scrub(target),
                 status["code"],
                 (time.perf_counter() - started) * 1000,
             )

@@ -1,4 +1,11 @@
-"""Rate limiting: a token bucket per API key (per client address without one).
+"""Rate limiting: a token bucket per live API key, per client address for everything else.
+
+A key has a bucket of its own only once it is known: the limit runs the request's key check
+(``Caller.principal()``, done once and remembered for the layers after it). A request without a
+key, or with a malformed, unknown or revoked one, is charged to its client address, so inventing
+keys does not escape the limit. The address is the connection's peer; ``X-Forwarded-For`` counts
+only from the proxies in ``CONTACTHUB_TRUSTED_PROXIES`` (``contacthub serve`` passes them to
+uvicorn), so a client cannot name itself anew on every request.
 
 ``CONTACTHUB_RATE_LIMIT`` tokens a second refill a bucket of ``CONTACTHUB_RATE_BURST``; a request
 takes one. Buckets live in the process, or in Redis when ``CONTACTHUB_REDIS_URL`` is set so that
@@ -25,7 +32,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contacthub.accounts.auth import caller_of
-from contacthub.errors import RateLimited
+from contacthub.errors import RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +122,22 @@ class RedisBuckets:
         await self._redis.aclose()
 
 
+async def _bucket(scope: Scope) -> str:
+    """Whom a request is charged to: its key once the key is known to be live (bucketed by its
+    hash: Redis never holds a key in clear), else its client address. A missing, malformed,
+    unknown or revoked key is the address: invented keys get no bucket of their own."""
+    caller = caller_of(scope)
+    if caller.checkable_hash() is not None:
+        try:
+            await caller.principal()  # the request's one key check, remembered for the layers after
+        except Unauthorized:
+            pass
+        else:
+            assert caller.key_hash is not None
+            return f"key:{caller.key_hash[:32]}"
+    return f"ip:{(scope.get('client') or ('-',))[0]}"
+
+
 def make_buckets(rate: float, burst: int, redis_url: str | None) -> Buckets:
     """Buckets in Redis when a URL is given, else in this process."""
     return RedisBuckets(redis_url, rate, burst) if redis_url else LocalBuckets(rate, burst)
@@ -134,11 +157,7 @@ class RateLimit:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        # Keys are bucketed by their hash (Authenticate's, valid or not): Redis never holds a key
-        # in clear.
-        key_hash = caller_of(scope).key_hash
-        bucket = f"key:{key_hash[:32]}" if key_hash else f"ip:{(scope.get('client') or ('-',))[0]}"
-        verdict = await self.buckets.take(bucket)
+        verdict = await self.buckets.take(await _bucket(scope))
         headers = {
             "X-RateLimit-Limit": str(self.burst),
             "X-RateLimit-Remaining": str(math.floor(verdict.tokens)),

@@ -25,6 +25,7 @@ from contacthub.core.emails import email_key
 from contacthub.core.ids import new_id
 from contacthub.core.wire import MAX_JSON_OBJECT_BYTES, fold
 from contacthub.errors import BadRequest, Conflict, ContactExists, NotFound, ValidationFailed
+from contacthub.idempotency import repository as idempotent_answers
 from contacthub.tags import service as tags_service
 
 CONTACT_NOT_FOUND = "Contact not found"
@@ -301,7 +302,11 @@ _MATCH_FIELDS = {
 
 
 def delete_contact(conn: Connection, account_id: str, contact_id: str) -> None:
-    """Erase a contact with its messages, tags and memberships; its events keep only ids."""
+    """Erase a contact with its messages, tags and memberships, and the stored idempotent answers
+    that name it: nothing of it stays, and its earlier events keep only ids. The contact's row goes
+    first: its lock makes a concurrent store of an answer naming it wait, so the answers are all
+    found."""
     if repository.delete_contact(conn, account_id, contact_id) == 0:
         raise NotFound(CONTACT_NOT_FOUND)
+    idempotent_answers.forget_contact(conn, account_id, contact_id)
     contact_events.erased(conn, account_id, contact_id)

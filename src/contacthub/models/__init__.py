@@ -4,7 +4,7 @@ from contacthub.models.account import Account, ApiKey
 from contacthub.models.base import Base
 from contacthub.models.contact import Contact
 from contacthub.models.event import Event, EventCounter
-from contacthub.models.idempotency import IdempotencyKey
+from contacthub.models.idempotency import IdempotencyContact, IdempotencyKey
 from contacthub.models.lists import ContactList, ListMembership
 from contacthub.models.message import Message
 from contacthub.models.secret import ServerSecret
@@ -19,6 +19,7 @@ __all__ = [
     "ContactTag",
     "Event",
     "EventCounter",
+    "IdempotencyContact",
     "IdempotencyKey",
     "ListMembership",
     "Message",
