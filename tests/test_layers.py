@@ -34,6 +34,12 @@ ALLOWED = {
     ),
     ("messages.service", "contacts.service"): "a message needs its contact (or the contact 404)",
     ("messages.service", "contacts.repository"): "an inbound message opens the chat window",
+    ("worker.service", "webhooks.service"): (
+        "the worker runs the deliveries: dispatch, claim and settle, each in its own transaction"
+    ),
+    ("worker.service", "idempotency.repository"): (
+        "the worker runs the periodic sweep of day-old idempotency records"
+    ),
 }
 
 

@@ -108,7 +108,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The in-process worker (CONTACTHUB_WORKER, serve --no-worker): a thread with its own event
+    # loop and engine, so its sync database work never blocks this loop.
+    stop_worker = None
+    if app.state.settings.worker:
+        from contacthub.worker.service import start_thread
+
+        stop_worker = start_thread(
+            make_engine(app.state.settings.database_url, pool_size=2), app.state.settings
+        )
     yield
+    if stop_worker is not None:
+        stop_worker()
     # The one place connections are closed: the engine's pool, the driver connections (including
     # PostgreSQL's async ones), Redis.
     if getattr(app.state, "buckets", None) is not None:
