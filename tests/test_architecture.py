@@ -52,6 +52,7 @@ CROSS_ACCOUNT_QUERIES = {
     # The workers serve every account: they find work across accounts, then handle each row
     # within its own account.
     "webhooks/repository.py": {"endpoints_behind", "claim_due"},
+    "events/repository.py": {"sweep"},  # the retention sweep: old events of every account
 }
 
 # What builds a statement. ``text`` is here so that raw SQL, which this file cannot read, fails.

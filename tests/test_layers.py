@@ -8,7 +8,8 @@ In the spirit of polar's ``scripts/linters``: the source is parsed (not imported
 - A ``schemas.py`` imports only ``core``, ``errors`` and other features' schemas.
 - An ``endpoints.py`` imports its own feature's service, any feature's schemas, ``core``,
   ``errors``, and ``accounts.auth`` (the principal dependency).
-- A ``service.py`` calls another feature's service or repository only where ``ALLOWED`` says so.
+- A ``service.py`` calls another feature's service, repository or outbox only where ``ALLOWED``
+  says so (``events.outbox`` is where every change records its event).
 - The packages (each feature, ``core``, ``models``, ``errors``, ``api``, ``app``…) form no cycle.
 """
 
@@ -40,6 +41,16 @@ ALLOWED = {
     ("worker.service", "idempotency.repository"): (
         "the worker runs the periodic sweep of day-old idempotency records"
     ),
+    ("worker.service", "events.service"): "the worker runs the events' retention sweep",
+    # The outbox (events/outbox.py): every change records its event where it is made.
+    (
+        "contacts.service",
+        "events.outbox",
+    ): "contact created/updated/deleted, member_added on create",
+    ("contacts.service", "events.service"): "erasing a contact redacts its earlier events",
+    ("lists.service", "events.outbox"): "list created/updated/deleted and member_added/removed",
+    ("tags.service", "events.outbox"): "contact tagged/untagged, tag updated/deleted",
+    ("messages.service", "events.outbox"): "message.created",
 }
 
 
@@ -144,11 +155,11 @@ def _broken_rule(imp: Import, features: set[str]) -> str | None:
             return (
                 "an endpoint imports only its own service, schemas, core, errors and accounts.auth"
             )
-    elif layer == "service":
+    elif layer in ("service", "events"):  # a feature's events.py records for its service
         other_feature = _package(target) in features and own is None
         if (
             other_feature
-            and target.rpartition(".")[2] in ("service", "repository", "endpoints")
+            and target.rpartition(".")[2] in ("service", "repository", "endpoints", "outbox")
             and (module, target) not in ALLOWED
         ):
             return "a service calls another feature's service or repository only as ALLOWED lists"

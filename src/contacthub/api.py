@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from contacthub.accounts.auth import current_principal
 from contacthub.contacts.endpoints import router as contacts_router
 from contacthub.errors import error_responses
+from contacthub.events.endpoints import router as events_router
 from contacthub.lists.endpoints import membership_router
 from contacthub.lists.endpoints import router as lists_router
 from contacthub.messages.endpoints import router as messages_router
@@ -30,4 +31,5 @@ v1.include_router(contact_tags_router)  # /contacts/tags/{contactId}, /contacts/
 v1.include_router(contacts_router)  # /contacts, /contacts/search, /contacts/{contactId}
 v1.include_router(lists_router)
 v1.include_router(tags_router)
+v1.include_router(events_router)
 v1.include_router(webhooks_router)

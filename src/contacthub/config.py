@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     metrics: bool = True
     # Signs pagination cursors; unset, each database's own secret (made by `contacthub migrate`).
     secret_key: str | None = None
+    # Days the event feed keeps an event (the workers' retention sweep deletes older ones).
+    event_retention_days: int = Field(default=30, ge=1)
     # Origins allowed to call the API from a browser (comma-separated); none by default.
     cors_origins: Annotated[list[str], NoDecode] = []
     # Run a worker inside each server process (webhook deliveries, sweeps); 0 leaves the work to

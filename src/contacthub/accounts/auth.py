@@ -156,6 +156,7 @@ async def current_principal(request: Request) -> Principal:
     principal = await caller_of(request.scope).principal()
     if principal.read_only and request.method not in _READ_METHODS:
         raise Forbidden()
+    request.state.key_id = principal.key_id  # the actor of the request's events (core/deps.py)
     now = utcnow()
     if principal.use_is_due(now):
         try:

@@ -6,6 +6,7 @@ import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from contacthub.contacts import events as contact_events
 from contacthub.contacts import repository
 from contacthub.contacts.repository import SearchFilters
 from contacthub.contacts.schemas import (
@@ -155,9 +156,17 @@ def _insert(conn: Connection, account_id: str, body: ContactCreate) -> str | Non
 def _add_lists_and_tags(
     conn: Connection, account_id: str, contact_id: str, list_ids: list[str], body: ContactCreate
 ) -> None:
-    """Put a new or matched contact on the body's lists and tags (no updatedAt change: see upsert)."""
+    """Put a new or matched contact on the body's lists and tags (no updatedAt change: see upsert).
+
+    One ``list.member_added`` per list the contact was not on yet; ``put_on`` records the tags'.
+    """
     now = utcnow()
-    repository.add_to_lists(conn, account_id, contact_id, list_ids, now)
+    if list_ids:
+        already = set(repository.list_ids_of(conn, account_id, [contact_id])[contact_id])
+        repository.add_to_lists(conn, account_id, contact_id, list_ids, now)
+        contact_events.added_to_lists(
+            conn, account_id, contact_id, [lid for lid in list_ids if lid not in already]
+        )
     if body.tags:
         tags_service.put_on(conn, account_id, contact_id, list(body.tags), now)
 
@@ -169,7 +178,9 @@ def create_contact(conn: Connection, account_id: str, body: ContactCreate) -> st
     if contact_id is None:
         taken = _holders(conn, account_id, body, other_than=None)
         raise _already_exists(taken) if taken else Conflict(_VANISHED)
+    created = contact_events.created(conn, account_id, contact_id)
     _add_lists_and_tags(conn, account_id, contact_id, list_ids, body)
+    created.update(get_contact(conn, account_id, contact_id))
     return contact_id
 
 
@@ -208,7 +219,7 @@ def _apply(conn: Connection, account_id: str, row: Record, body: ContactWrite) -
         )
     values = {name: value for name, value in values.items() if getattr(row, name) != value}
     if not values:
-        return
+        return  # a write that changes nothing makes no event either
     taken = _holders(conn, account_id, body, other_than=row.id)
     if taken:
         raise _held_by_another(taken)
@@ -219,6 +230,7 @@ def _apply(conn: Connection, account_id: str, row: Record, body: ContactWrite) -
         # Another request took the identifier between our check and our write.
         taken = _holders(conn, account_id, body, other_than=row.id)
         raise _held_by_another(taken) if taken else Conflict(_VANISHED) from None
+    contact_events.updated(conn, account_id, row, get_contact(conn, account_id, row.id))
 
 
 def update_contact(
@@ -260,7 +272,9 @@ def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> Up
             return {"contactId": row.id, "created": False, "matchedBy": matched_by}
         contact_id = _insert(conn, account_id, body)
         if contact_id is not None:
+            created = contact_events.created(conn, account_id, contact_id)
             _add_lists_and_tags(conn, account_id, contact_id, list_ids, body)
+            created.update(get_contact(conn, account_id, contact_id))
             return {"contactId": contact_id, "created": True, "matchedBy": None}
         taken = _holders(conn, account_id, body, other_than=None)
         if matched_by not in taken:
@@ -350,6 +364,7 @@ def _filters(query: SearchQuery) -> SearchFilters:
 
 
 def delete_contact(conn: Connection, account_id: str, contact_id: str) -> None:
-    """Erase a contact with its messages, tags and memberships."""
+    """Erase a contact with its messages, tags and memberships; its events keep only ids."""
     if repository.delete_contact(conn, account_id, contact_id) == 0:
         raise NotFound(CONTACT_NOT_FOUND)
+    contact_events.erased(conn, account_id, contact_id)

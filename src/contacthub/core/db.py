@@ -96,14 +96,33 @@ def read(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+# conn.info keys of one write transaction: who makes it (an API key id, or None for the CLI) and
+# what must run right before its commit (the outbox's flush, events/outbox.py), by name.
+ACTOR = "contacthub_actor"
+BEFORE_COMMIT = "contacthub_before_commit"
+
+
 @contextmanager
-def write(engine: Engine) -> Iterator[Connection]:
-    """A write transaction, committed when the block ends and rolled back if it raises."""
+def write(engine: Engine, *, actor: str | None = None) -> Iterator[Connection]:
+    """A write transaction, committed when the block ends and rolled back if it raises.
+
+    ``actor`` (the API key's id) is kept in ``conn.info`` for the events the transaction writes.
+    The ``BEFORE_COMMIT`` callables run last, inside the transaction: what they lock is held for
+    the shortest time, and after every other lock the transaction takes.
+    """
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.info[_BEGIN] = "BEGIN IMMEDIATE"
-        with conn.begin():
-            yield conn
+        # conn.info outlives the checkout (it is the pooled connection's): set and cleared here.
+        conn.info[ACTOR] = actor
+        try:
+            with conn.begin():
+                yield conn
+                for hook in conn.info.pop(BEFORE_COMMIT, {}).values():
+                    hook(conn)
+        finally:
+            conn.info.pop(BEFORE_COMMIT, None)
+            conn.info.pop(ACTOR, None)
 
 
 @lru_cache(maxsize=64)

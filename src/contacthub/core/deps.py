@@ -27,7 +27,9 @@ async def _read(request: Request) -> AsyncIterator[Connection]:
 
 
 async def _write(request: Request) -> AsyncIterator[Connection]:
-    with db.write(request.app.state.engine) as conn:
+    # The key that makes the change, for its events (accounts.auth.current_principal sets it).
+    actor = getattr(request.state, "key_id", None)
+    with db.write(request.app.state.engine, actor=actor) as conn:
         yield conn
 
 

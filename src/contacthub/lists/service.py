@@ -14,6 +14,7 @@ from contacthub.core.ids import new_id
 from contacthub.core.pagination import Binding, decode_cursor, page
 from contacthub.core.wire import missing_parameters, name_key
 from contacthub.errors import Conflict, NotFound, PermissionDenied
+from contacthub.events import outbox
 from contacthub.lists import repository
 from contacthub.lists.schemas import (
     BulkAdded,
@@ -64,7 +65,9 @@ def create_list(conn: Connection, account_id: str, body: ListCreate) -> ListOut:
             )
     except IntegrityError:
         raise _name_taken(body.name) from None
-    return list_out(_require(conn, account_id, list_id))
+    created = list_out(_require(conn, account_id, list_id))
+    outbox.record(conn, account_id, "list.created", created)
+    return created
 
 
 def get_list(conn: Connection, account_id: str, list_id: str) -> ListOut:
@@ -84,8 +87,8 @@ def list_lists(
 
 
 def update_list(conn: Connection, account_id: str, list_id: str, body: ListUpdate) -> ListOut:
-    """Rename a list or change its description."""
-    _require(conn, account_id, list_id)
+    """Rename a list or change its description; ``list.updated`` if either changed."""
+    before = _require(conn, account_id, list_id)
     values: dict[str, Any] = {}
     if body.name is not None:
         values.update(name=body.name, name_key=name_key(body.name))
@@ -99,13 +102,18 @@ def update_list(conn: Connection, account_id: str, list_id: str, body: ListUpdat
                 )
         except IntegrityError:
             raise _name_taken(values["name"]) from None
-    return get_list(conn, account_id, list_id)
+    after = get_list(conn, account_id, list_id)
+    if (before.name, before.description) != (after["name"], after["description"]):
+        outbox.record(conn, account_id, "list.updated", after)
+    return after
 
 
 def delete_list(conn: Connection, account_id: str, list_id: str) -> str:
-    """Delete a list (its contacts stay); its name."""
-    name: str = _require(conn, account_id, list_id).name
+    """Delete a list (its contacts stay); its name. One ``list.deleted``, no member_removed."""
+    row = _require(conn, account_id, list_id)
     repository.delete_list(conn, account_id, list_id)
+    outbox.record(conn, account_id, "list.deleted", list_out(row))
+    name: str = row.name
     return name
 
 
@@ -134,7 +142,20 @@ def add_contact(conn: Connection, account_id: str, body: Membership) -> str:
     now = utcnow()
     if repository.add_members(conn, account_id, [(list_id, contact_id)], now):
         contacts_repository.touch(conn, account_id, [contact_id], now)
+        _record_members(conn, account_id, "list.member_added", list_id, [contact_id])
     return name
+
+
+def _record_members(
+    conn: Connection, account_id: str, type_: str, list_id: str, contact_ids: list[str]
+) -> None:
+    """One membership event per contact that changed, recorded together."""
+    outbox.record_many(
+        conn,
+        account_id,
+        type_,
+        [(cid, {"listId": list_id, "contactId": cid}) for cid in contact_ids],
+    )
 
 
 def remove_contact(conn: Connection, account_id: str, body: Membership) -> str:
@@ -142,6 +163,7 @@ def remove_contact(conn: Connection, account_id: str, body: Membership) -> str:
     contact_id, list_id, name = _membership(conn, account_id, body)
     if repository.remove_members(conn, account_id, list_id, [contact_id]):
         contacts_repository.touch(conn, account_id, [contact_id], utcnow())
+        _record_members(conn, account_id, "list.member_removed", list_id, [contact_id])
     return name
 
 
@@ -161,6 +183,8 @@ def add_contacts(
     now = utcnow()
     added = repository.add_members(conn, account_id, [(list_id, cid) for cid in new], now)
     contacts_repository.touch(conn, account_id, new, now)
+    # The list and the contacts are locked, so what was new is what was added.
+    _record_members(conn, account_id, "list.member_added", list_id, new)
     return {
         "added": added,
         "alreadyMembers": len(existing) - added,
@@ -179,6 +203,7 @@ def remove_contacts(
     members = [cid for cid in ids if cid in on_list]
     removed = repository.remove_members(conn, account_id, list_id, members)
     contacts_repository.touch(conn, account_id, members, utcnow())
+    _record_members(conn, account_id, "list.member_removed", list_id, members)
     return {
         "removed": removed,
         "notMembers": len(existing) - removed,

@@ -9,6 +9,7 @@ from contacthub.core.db import Record
 from contacthub.core.ids import new_id
 from contacthub.core.pagination import Binding, decode_timed_cursor, page
 from contacthub.errors import AppError, Conflict, ValidationFailed
+from contacthub.events import outbox
 from contacthub.messages import repository
 from contacthub.messages.schemas import MessageCreate, MessageOut, message_out
 
@@ -56,7 +57,11 @@ def record_message(
         contacts_repository.open_chat_window(
             conn, account_id, contact_id, sent_at + CHAT_WINDOW, now
         )
-    return message_out(_present(repository.get(conn, account_id, message_id))), True
+    message = message_out(_present(repository.get(conn, account_id, message_id)))
+    # A status change (the channel work) records message.status_updated the same way, with
+    # previous={"status": <the old one>}; nothing changes a stored message's status yet.
+    outbox.record(conn, account_id, "message.created", message, contact_id=contact_id)
+    return message, True
 
 
 def _present(row: Record | None) -> Record:

@@ -9,6 +9,7 @@ from contacthub.core.db import Record
 from contacthub.core.emails import email_key
 from contacthub.core.wire import name_key
 from contacthub.errors import AppError, NotFound
+from contacthub.events import outbox
 from contacthub.tags import repository
 from contacthub.tags.schemas import TagOut, TagRef, tag_out, tags_out
 
@@ -26,9 +27,10 @@ def put_on(
 ) -> int:
     """Put tags on a contact the caller holds (locked or just made), creating missing tags.
 
-    The number of tags the contact did not carry yet.
+    The number of tags the contact did not carry yet; one ``contact.tagged`` event for each.
     """
     names = [ref if isinstance(ref, str) else ref.name for ref in refs]
+    carried = {row.name for row in repository.tags_of(conn, account_id, contact_id)}
     ids = repository.ensure(conn, account_id, names, now)
     # The last description sent for a name wins; tag rows are updated in name order, so that two
     # requests describing the same tags in another order cannot deadlock on PostgreSQL.
@@ -39,9 +41,21 @@ def put_on(
     }
     for _, ref in sorted(described.items()):
         repository.set_description(conn, account_id, ref.name, ref.description)
-    return repository.attach(
+    added = repository.attach(
         conn, account_id, [(contact_id, tag_id) for tag_id in dict.fromkeys(ids.values())], now
     )
+    if added:
+        outbox.record_many(
+            conn,
+            account_id,
+            "contact.tagged",
+            [
+                (contact_id, {"contactId": contact_id, "tag": row.name})
+                for row in repository.tags_of(conn, account_id, contact_id)
+                if row.name not in carried
+            ],
+        )
+    return added
 
 
 def _require_contact(conn: Connection, account_id: str, contact_id: str, *, lock: bool) -> None:
@@ -67,6 +81,14 @@ def detach_tag(conn: Connection, account_id: str, contact_id: str, name: str) ->
     _require_contact(conn, account_id, contact_id, lock=True)
     if repository.detach(conn, account_id, contact_id, name):
         repository.touch_contact(conn, account_id, contact_id, utcnow())
+        tag = _written(conn, account_id, name)  # the tag's own spelling, for the event
+        outbox.record(
+            conn,
+            account_id,
+            "contact.untagged",
+            {"contactId": contact_id, "tag": tag.name},
+            contact_id=contact_id,
+        )
 
 
 def tags_of(conn: Connection, account_id: str, contact_id: str) -> list[TagOut]:
@@ -98,10 +120,14 @@ def tag_contact(
 
 
 def put_tag(conn: Connection, account_id: str, name: str, description: str | None) -> TagOut:
-    """Create the tag or change its description."""
+    """Create the tag or change its description; ``tag.updated`` if either happened."""
+    before = repository.get(conn, account_id, name)
     repository.ensure(conn, account_id, [name], utcnow())
     repository.set_description(conn, account_id, name, description)
-    return tag_out(_written(conn, account_id, name))
+    tag = tag_out(_written(conn, account_id, name))
+    if before is None or tag_out(before) != tag:
+        outbox.record(conn, account_id, "tag.updated", tag)
+    return tag
 
 
 def _written(conn: Connection, account_id: str, name: str) -> Record:
@@ -117,6 +143,8 @@ def _written(conn: Connection, account_id: str, name: str) -> Record:
 
 
 def delete_tag(conn: Connection, account_id: str, name: str) -> None:
-    """Delete a tag; every contact loses it."""
-    if repository.delete_tag(conn, account_id, name) == 0:
+    """Delete a tag; every contact loses it (one ``tag.deleted``, no untagged per contact)."""
+    tag = repository.get(conn, account_id, name)
+    if tag is None or repository.delete_tag(conn, account_id, name) == 0:
         raise NotFound("Tag not found")
+    outbox.record(conn, account_id, "tag.deleted", tag_out(tag))

@@ -2,16 +2,18 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection
 
-from contacthub.core.clock import to_wire, utcnow
+from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
 from contacthub.core.pagination import Binding, decode_cursor, page
 from contacthub.errors import NotFound, ValidationFailed
+from contacthub.events.schemas import event_out
 from contacthub.webhooks import repository
 from contacthub.webhooks.delivery import Outcome, new_secret, url_problem
 from contacthub.webhooks.schemas import (
@@ -240,19 +242,16 @@ def claim(conn: Connection, now: datetime, owner: str, limit: int) -> list[Job]:
 def render_event(row: Any) -> bytes:
     """The event's JSON, as the feed shows it, rendered from the events table when sent (so a
     redaction by erasure reaches deliveries still pending)."""
-    event: dict[str, Any] = {
-        "id": row.event_id,
-        "type": row.type,
-        "createdAt": to_wire(row.created_at),
-        "data": row.data,
-    }
-    if row.changed_fields is not None:
-        event["changedFields"] = row.changed_fields
-    if row.previous is not None:
-        event["previous"] = row.previous
-    if row.actor_key_id is not None:
-        event["actor"] = {"keyId": row.actor_key_id}
-    return orjson.dumps(event)
+    event = SimpleNamespace(
+        id=row.event_id,
+        type=row.type,
+        created_at=row.created_at,
+        data=row.data,
+        changed_fields=row.changed_fields,
+        previous=row.previous,
+        actor_key_id=row.actor_key_id,
+    )
+    return orjson.dumps(event_out(event))
 
 
 def settle(

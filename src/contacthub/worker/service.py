@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from contacthub.config import Settings
 from contacthub.core.clock import utcnow
 from contacthub.core.db import write
+from contacthub.events import service as events
 from contacthub.idempotency import repository as idempotency_repository
 from contacthub.webhooks import delivery
 from contacthub.webhooks import service as webhooks
@@ -43,6 +44,7 @@ def _sweep_idempotency(conn: Connection, now: datetime) -> None:
 # name → (how often, what it does)
 PERIODIC: dict[str, tuple[timedelta, Callable[[Connection, datetime], object]]] = {
     "idempotency.sweep": (timedelta(hours=1), _sweep_idempotency),
+    "events.sweep": (timedelta(hours=1), events.sweep),
 }
 
 

@@ -1,0 +1,115 @@
+"""Event rules: the feed, erasure's redaction, the retention sweep. Recording is outbox.py."""
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from contacthub.config import get_settings
+from contacthub.core.pagination import Binding, decode_cursor, encode_cursor
+from contacthub.errors import ValidationFailed
+from contacthub.events import repository
+from contacthub.events.schemas import EventOut, event_out
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+_TYPE = re.compile(r"[a-z_]+(\.[a-z_]+)*(\.\*)?|\*")
+
+
+def _types(types: str | None) -> tuple[list[str], list[str]]:
+    """(exact types, prefixes) of a ``types`` filter such as ``contact.*,message.created``."""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    for item in (t.strip() for t in (types or "").split(",")):
+        if not item:
+            continue
+        if not _TYPE.fullmatch(item):
+            raise ValidationFailed.field(
+                "types", f"{item!r} is not an event type or a prefix such as contact.*"
+            )
+        if item == "*":
+            return [], []
+        if item.endswith(".*"):
+            prefixes.append(item[:-1])
+        else:
+            exact.append(item)
+    return sorted(set(exact)), sorted(set(prefixes))
+
+
+def feed(
+    conn: Connection,
+    account_id: str,
+    *,
+    after: str | None,
+    types: str | None,
+    limit: int | None,
+    secret: bytes,
+) -> tuple[list[EventOut], str, bool]:
+    """Events after the cursor, oldest first; (events, where to resume, whether that is all).
+
+    The cursor is the last position seen, sealed and bound to the account and the filter. A walk
+    by position misses nothing: positions are taken in commit order (outbox.py).
+    """
+    size = DEFAULT_LIMIT if limit is None else limit
+    if not 1 <= size <= MAX_LIMIT:
+        raise ValidationFailed.field("limit", f"must be between 1 and {MAX_LIMIT}")
+    exact, prefixes = _types(types)
+    binding = Binding(secret, account_id, "events", (*exact, "|", *prefixes))
+    try:
+        key = decode_cursor(after, 1, binding)
+    except ValidationFailed:
+        raise _foreign_cursor() from None
+    position = 0 if key is None else _position(key[0])
+    rows = repository.page(
+        conn, account_id, after=position, exact=exact, prefixes=prefixes, limit=size + 1
+    )
+    shown = rows[:size]
+    if shown:
+        position = shown[-1].position
+    return (
+        [event_out(row) for row in shown],
+        encode_cursor([str(position)], binding),
+        len(rows) <= size,
+    )
+
+
+def _position(text: str) -> int:
+    if not text.isdigit():
+        raise _foreign_cursor()
+    return int(text)
+
+
+def _foreign_cursor() -> ValidationFailed:
+    return ValidationFailed.field(
+        "after", "is not a cursor this feed gave out (for these types, to this account)"
+    )
+
+
+def redact_contact(conn: Connection, account_id: str, contact_id: str) -> None:
+    """Leave only ids in every event about an erased contact, and no ``previous``.
+
+    Contact events keep ``{"id"}``, message events ``{"id", "contactId"}``; membership and tag
+    events hold only ids and a tag name already, and keep them.
+    """
+    rows = []
+    for row in repository.about_contact(conn, account_id, contact_id):
+        if row.type.startswith("contact.") and row.type not in (
+            "contact.tagged",
+            "contact.untagged",
+        ):
+            rows.append({"position": row.position, "data": {"id": contact_id}})
+        elif row.type.startswith("message."):
+            rows.append(
+                {"position": row.position, "data": {"id": row.data["id"], "contactId": contact_id}}
+            )
+    if rows:
+        repository.redact(conn, account_id, rows)
+
+
+def sweep(conn: Connection, now: datetime, *, retention_days: int | None = None) -> int:
+    """Delete every account's events older than the retention; how many.
+
+    ``retention_days`` defaults to CONTACTHUB_EVENT_RETENTION_DAYS. The workers run this.
+    """
+    days = get_settings().event_retention_days if retention_days is None else retention_days
+    return repository.sweep(conn, now - timedelta(days=days))
