@@ -14,7 +14,8 @@ from contacthub.models import Base
 SOURCE = Path(contacthub.__file__).parent
 
 # Tables that are not tenant data, and the unique keys allowed not to lead with account_id.
-NOT_TENANT_TABLES = {"accounts", "server_secrets"}  # server_secrets: the server's own (cursors)
+# server_secrets: the server's own (cursors); jobs: the workers' periodic jobs (sweeps).
+NOT_TENANT_TABLES = {"accounts", "server_secrets", "jobs"}
 GLOBAL_UNIQUE_KEYS = {("api_keys", ("key_hash",))}  # how a request finds its account at all
 
 
@@ -48,6 +49,9 @@ CROSS_ACCOUNT_QUERIES = {
         "revoke_keys",  # the CLI revokes a key by its id
     },
     "idempotency/repository.py": {"sweep"},  # forgets day-old records of every account
+    # The workers serve every account: they find work across accounts, then handle each row
+    # within its own account.
+    "webhooks/repository.py": {"endpoints_behind", "claim_due"},
     "events/repository.py": {"sweep"},  # the retention sweep: old events of every account
 }
 

@@ -47,6 +47,13 @@ ALLOWED = {
     ),
     ("messages.service", "contacts.service"): "a message needs its contact (or the contact 404)",
     ("messages.service", "contacts.repository"): "an inbound message opens the chat window",
+    ("worker.service", "webhooks.service"): (
+        "the worker runs the deliveries: dispatch, claim and settle, each in its own transaction"
+    ),
+    ("worker.service", "idempotency.repository"): (
+        "the worker runs the periodic sweep of day-old idempotency records"
+    ),
+    ("worker.service", "events.service"): "the worker runs the events' retention sweep",
     # The outbox (events/outbox.py): every change records its event where it is made.
     ("contacts.events", "events.outbox"): "contact created/updated/deleted, member_added",
     ("contacts.events", "events.service"): "erasing a contact redacts its earlier events",

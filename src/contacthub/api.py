@@ -12,6 +12,7 @@ from contacthub.lists.endpoints import router as lists_router
 from contacthub.messages.endpoints import router as messages_router
 from contacthub.tags.endpoints import contact_tags_router
 from contacthub.tags.endpoints import router as tags_router
+from contacthub.webhooks.endpoints import router as webhooks_router
 
 # Any /v1 request can be malformed (a NUL in the URL, a bad Idempotency-Key), carry a bad key, or
 # be rate limited; each route documents its own statuses on top of these.
@@ -33,3 +34,4 @@ v1.include_router(lists_router)
 v1.include_router(tags_router)
 v1.include_router(account_router)  # /account: the caller's own
 v1.include_router(events_router)
+v1.include_router(webhooks_router)

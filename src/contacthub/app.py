@@ -114,7 +114,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Idempotency records older than a day are forgotten on a timer (at startup, then hourly).
     stop = asyncio.Event()
     sweeper = asyncio.create_task(sweep_every(app.state.engine, stop))
+    # The in-process worker (CONTACTHUB_WORKER, serve --no-worker): a thread with its own event
+    # loop and engine, so its sync database work never blocks this loop.
+    stop_worker = None
+    if app.state.settings.worker:
+        from contacthub.worker.service import start_thread
+
+        stop_worker = start_thread(
+            make_engine(app.state.settings.database_url, pool_size=2), app.state.settings
+        )
     yield
+    if stop_worker is not None:
+        stop_worker()
     stop.set()
     await sweeper  # a sweep under way ends before the engine is disposed
     # The one place connections are closed: the engine's pool, the driver connections (including

@@ -45,12 +45,24 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Server processes (CONTACTHUB_WORKERS)")
     ] = None,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run a background worker in each server process (CONTACTHUB_WORKER)",
+        ),
+    ] = True,
 ) -> None:
     """Serve the HTTP API."""
+    import os
+
     import uvicorn
 
     from contacthub.logs import log_config
 
+    if not worker:
+        os.environ["CONTACTHUB_WORKER"] = "0"  # read by each server process's create_app
+        get_settings.cache_clear()
     settings = get_settings()
     uvicorn.run(
         "contacthub.app:create_app",
@@ -67,6 +79,26 @@ def serve(
         forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
     )
+
+
+@app.command("worker")
+def run_worker() -> None:
+    """Run a background worker (webhook deliveries, sweeps) until stopped; run as many as you like."""
+    import asyncio
+    import logging.config
+    import signal
+    import threading
+
+    from contacthub.logs import log_config
+    from contacthub.worker.service import Worker
+
+    settings = get_settings()
+    logging.config.dictConfig(log_config(settings.log_level))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    err.print("worker started; Ctrl-C stops it")
+    asyncio.run(Worker(db.make_engine(settings.database_url), settings).run(stop))
 
 
 @app.command()

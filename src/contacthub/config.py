@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For names the client (comma-separated IPs or CIDRs); none by
     # default, so the client is the connection's peer.
     trusted_proxies: Annotated[list[str], NoDecode] = []
+    # Run a worker inside each server process (webhook deliveries, sweeps); 0 leaves the work to
+    # separate `contacthub worker` processes.
+    worker: bool = True
+    # Let webhooks reach private, loopback and link-local addresses (tests, a private network).
+    webhook_allow_private: bool = False
+    # Seconds to wait before each retry of a failed delivery (one retry per entry).
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,50400,72000,86400"
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -57,6 +64,24 @@ class Settings(BaseSettings):
                     f"CONTACTHUB_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
                 ) from None
         return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        try:
+            waits = [int(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError(
+                "CONTACTHUB_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds"
+            ) from None
+        if any(wait < 0 for wait in waits):
+            raise ValueError("CONTACTHUB_WEBHOOK_RETRY_SCHEDULE must not hold negative waits")
+        return value
+
+    @property
+    def retry_waits(self) -> list[int]:
+        """The waits of ``webhook_retry_schedule``, in seconds."""
+        return [int(part) for part in self.webhook_retry_schedule.split(",") if part.strip()]
 
     @field_validator("database_url")
     @classmethod

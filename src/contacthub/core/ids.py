@@ -20,6 +20,8 @@ PREFIXES = {
     "message": "msg",
     "key": "key",
     "event": "evt",
+    "webhook": "wh",
+    "delivery": "whd",
 }
 
 

@@ -9,6 +9,7 @@ from contacthub.models.lists import ContactList, ListMembership
 from contacthub.models.message import Message
 from contacthub.models.secret import ServerSecret
 from contacthub.models.tag import ContactTag, Tag
+from contacthub.models.webhook import Job, Webhook, WebhookDelivery
 
 __all__ = [
     "Account",
@@ -21,8 +22,11 @@ __all__ = [
     "EventCounter",
     "IdempotencyContact",
     "IdempotencyKey",
+    "Job",
     "ListMembership",
     "Message",
     "ServerSecret",
     "Tag",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -1,0 +1,1 @@
+"""Workers: the background jobs, claimed under leases (API.md §6)."""
