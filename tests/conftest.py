@@ -64,7 +64,9 @@ def database_url(
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, rate_limit=0, access_log=True)
+    # No worker inside the app: tests that enter its lifespan stay deterministic; the worker's own
+    # tests drive it step by step, and the process tests start one.
+    return Settings(database_url=database_url, rate_limit=0, access_log=True, worker=False)
 
 
 @pytest.fixture(scope="session")

@@ -120,12 +120,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.settings.worker:
         from contacthub.worker.service import start_thread
 
-        stop_worker = start_thread(
-            make_engine(app.state.settings.database_url, pool_size=2), app.state.settings
-        )
+        worker_engine = make_engine(app.state.settings.database_url, pool_size=2)
+        stop_worker = start_thread(worker_engine, app.state.settings)
     yield
     if stop_worker is not None:
         stop_worker()
+        worker_engine.dispose()  # its connections are closed here, not whenever they are collected
     stop.set()
     await sweeper  # a sweep under way ends before the engine is disposed
     # The one place connections are closed: the engine's pool, the driver connections (including
