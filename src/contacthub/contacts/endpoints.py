@@ -26,7 +26,7 @@ from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.pagination import CursorSecret
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
-from contacthub.core.wire import email_param
+from contacthub.core.wire import PhoneQuery, email_param
 from contacthub.errors import BadRequest, error_responses
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -38,9 +38,7 @@ MISSING_CONTACT_ID = "Missing contact ID"
 async def find_contact(
     principal: CurrentPrincipal,
     conn: ReadConn,
-    phone_number: Annotated[
-        str | None, Query(alias="phoneNumber", max_length=64, examples=["+14155550100"])
-    ] = None,
+    phone_number: PhoneQuery,
     email: Annotated[str | None, Query(max_length=320)] = None,
 ) -> JSON:
     """Find a contact by phone number and/or email (both given: it must match both)."""

@@ -3,14 +3,17 @@
 Every body model rejects unknown fields by name, takes JSON types as they are (``"true"`` is not a
 boolean) and maps the aliases real clients send (``phone`` → ``phoneNumber``) onto the field names.
 Phone numbers (in the account's country: accounts.service.phone_number) and emails given in a query
-string are normalised here too, with the 400 naming the parameter.
+string are normalised here too, with the 400 naming the parameter; ``PhoneQuery`` keeps a bare
+``+`` of a ``phoneNumber`` query as the ``+`` it was meant to be.
 """
 
 import math
 import unicodedata
 from typing import Annotated, Any, ClassVar
+from urllib.parse import unquote_plus
 
 import orjson
+from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from contacthub.core.emails import InvalidEmail, normalise_email
@@ -82,6 +85,36 @@ def phone_param(raw: str, country: str | None = None, field: str = "phoneNumber"
         return to_e164(raw, country)
     except InvalidPhone as exc:
         raise ValidationFailed.field(field, str(exc)) from None
+
+
+async def _phone_query(
+    request: Request,
+    phone_number: Annotated[
+        str | None, Query(alias="phoneNumber", max_length=64, examples=["+14155550100"])
+    ] = None,
+) -> str | None:
+    # A query decodes a bare "+" as a space, yet clients sending "?phoneNumber=+2484611634" mean
+    # the "+" (the hot path, contacts/lookup.py, reads it so too): one with a national reading in
+    # the account's country would otherwise be read as that national number.
+    if phone_number is None or not phone_number.startswith(" "):
+        return phone_number
+    if _last_raw_value(request.scope["query_string"], "phoneNumber").startswith("+"):
+        return "+" + phone_number[1:]
+    return phone_number
+
+
+def _last_raw_value(query: bytes, name: str) -> str:
+    """The value of the query's last ``name`` as sent, not yet decoded (the one FastAPI takes)."""
+    value = ""
+    for part in query.decode("latin-1").split("&"):
+        key, _, raw = part.partition("=")
+        if unquote_plus(key) == name:
+            value = raw
+    return value
+
+
+# The ``phoneNumber`` query parameter, a bare "+" in front read as a "+" (not a space).
+PhoneQuery = Annotated[str | None, Depends(_phone_query)]
 
 
 def email_param(raw: str | None) -> str | None:
