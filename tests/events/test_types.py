@@ -65,6 +65,20 @@ def test_update_records_changed_fields_and_previous_values(api: TestClient) -> N
     assert updated[0]["data"] == get_contact(api, contact_id)
 
 
+def test_a_field_of_two_spellings_is_listed_once_by_its_camel_case_name(api: TestClient) -> None:
+    # The contact shows is_bot_active beside isBotActive (the seed's and the production API's
+    # spellings of one field): a change lists it once, as isBotActive, like every other field.
+    contact_id = create_contact(api)
+    api.patch(f"/v1/contacts/{contact_id}", json={"is_bot_active": False})
+    api.patch(f"/v1/contacts/{contact_id}", json={"doNotDisturb": True, "firstName": "Ada"})
+    updated = [e for e in events(api) if e["type"] == "contact.updated"]
+    assert [(e["changedFields"], e["previous"]) for e in updated] == [
+        (["isBotActive"], {"isBotActive": True}),
+        (["firstName", "doNotDisturb"], {"firstName": "Unknown", "doNotDisturb": False}),
+    ]
+    assert updated[0]["data"]["is_bot_active"] is updated[0]["data"]["isBotActive"] is False
+
+
 def test_tags_lists_and_messages(api: TestClient) -> None:
     contact_id = create_contact(api)
     list_id = create_list(api, name="Leads")
