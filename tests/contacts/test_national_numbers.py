@@ -87,6 +87,9 @@ class TestWithADefaultCountry:
         assert api.get(f"/v1/contacts/tags/{egyptian}").json() == [
             {"name": "vip", "description": None}
         ]
+        searched = api.get("/v1/contacts/search?q=+2015550123")
+        assert searched.status_code == 200, searched.text
+        assert [contact["id"] for contact in searched.json()["data"]] == [egyptian]
 
     def test_a_space_sent_as_such_is_no_plus(self, api: TestClient) -> None:
         # Only a "+" as sent counts: an encoded space before the digits is a blank, as in a body.

@@ -93,14 +93,21 @@ async def _phone_query(
         str | None, Query(alias="phoneNumber", max_length=64, examples=["+14155550100"])
     ] = None,
 ) -> str | None:
-    # A query decodes a bare "+" as a space, yet clients sending "?phoneNumber=+2484611634" mean
-    # the "+" (the hot path, contacts/lookup.py, reads it so too): one with a national reading in
-    # the account's country would otherwise be read as that national number.
-    if phone_number is None or not phone_number.startswith(" "):
-        return phone_number
-    if _last_raw_value(request.scope["query_string"], "phoneNumber").startswith("+"):
-        return "+" + phone_number[1:]
-    return phone_number
+    return with_bare_plus(request.scope["query_string"], "phoneNumber", phone_number)
+
+
+def with_bare_plus(query: bytes, name: str, value: str | None) -> str | None:
+    """A query parameter's decoded value with the leading "+" it was sent with (not ``%2B``).
+
+    A query decodes a bare "+" as a space, yet clients sending "?phoneNumber=+2484611634" mean
+    the "+" (the hot path, contacts/lookup.py, reads it so too): a number with a national reading
+    in the account's country would otherwise be read as that national number.
+    """
+    if value is None or not value.startswith(" "):
+        return value
+    if _last_raw_value(query, name).startswith("+"):
+        return "+" + value[1:]
+    return value
 
 
 def _last_raw_value(query: bytes, name: str) -> str:
