@@ -102,6 +102,19 @@ class TestWithADefaultCountry:
         assert found.status_code == 200, found.text
         assert found.json()["contactId"] == american
 
+    @pytest.mark.parametrize("sent", ["+0612345678", "+%2B31612345678", "+0031612345678"])
+    def test_a_space_encoded_as_a_plus_before_a_number_is_a_space(
+        self, dutch: TestClient, sent: str
+    ) -> None:
+        # Clients that encode a space as "+" send " 06…" so: no country code starts with 0, and a
+        # number with its own "+" needs no other.
+        contact_id = create_contact(dutch, phoneNumber=E164)
+
+        found = dutch.get(f"/v1/contacts?phoneNumber={sent}")
+
+        assert found.status_code == 200, found.text
+        assert found.json()["contactId"] == contact_id
+
     def test_update_and_upsert_read_it_too(self, dutch: TestClient) -> None:
         contact_id = create_contact(dutch)
 

@@ -8,6 +8,7 @@ string are normalised here too, with the 400 naming the parameter; ``PhoneQuery`
 """
 
 import math
+import re
 import unicodedata
 from typing import Annotated, Any, ClassVar
 from urllib.parse import unquote_plus
@@ -101,13 +102,18 @@ def with_bare_plus(query: bytes, name: str, value: str | None) -> str | None:
 
     A query decodes a bare "+" as a space, yet clients sending "?phoneNumber=+2484611634" mean
     the "+" (the hot path, contacts/lookup.py, reads it so too): a number with a national reading
-    in the account's country would otherwise be read as that national number.
+    in the account's country would otherwise be read as that national number. Only before a
+    country code (a digit 1-9): clients that encode a space as "+" send " +31…" and " 06…" so.
     """
-    if value is None or not value.startswith(" "):
+    if value is None or not _SPACED_COUNTRY_CODE.match(value):
         return value
     if _last_raw_value(query, name).startswith("+"):
         return "+" + value[1:]
     return value
+
+
+# Spaces, then what a country code starts with (no country code starts with 0).
+_SPACED_COUNTRY_CODE = re.compile(" +[1-9]")
 
 
 def _last_raw_value(query: bytes, name: str) -> str:
