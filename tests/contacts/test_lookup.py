@@ -104,7 +104,7 @@ def test_the_key_in_the_query_and_without_the_plus_is_hot_too(
 def test_the_number_as_a_raw_query_is_hot(
     warm_api: TestClient, engine: Engine, written: str
 ) -> None:
-    # A bare "+" in a query is a space, which the regular route strips: the same number.
+    # A bare "+" in a query decodes as a space; it is read as the "+" clients mean.
     contact_id = create_contact(warm_api, phoneNumber=NUMBER)
 
     with statements(engine) as hot:
@@ -113,6 +113,28 @@ def test_the_number_as_a_raw_query_is_hot(
     assert hot == []
     assert response.status_code == 200
     assert response.json()["contactId"] == contact_id
+
+
+def test_a_bare_plus_is_international_on_the_hot_path_and_the_route_alike(
+    warm_api: TestClient, engine: Engine
+) -> None:
+    # A bare "+" in a query decodes as a space; clients mean the "+". For a US account 2484611634
+    # is a US number, +2484611634 one of the Seychelles: every route must read the "+".
+    assert warm_api.patch("/v1/account", json={"defaultCountry": "US"}).status_code == 200
+    seychelles = create_contact(warm_api, phoneNumber="+2484611634")
+    create_contact(warm_api, phoneNumber="+12484611634")
+
+    with statements(engine) as hot:
+        fast = warm_api.get("/v1/contacts?phoneNumber=+2484611634")
+    with statements(engine) as regular:
+        twice = warm_api.get("/v1/contacts?phoneNumber=+2484611634&phoneNumber=+2484611634")
+        spaced = warm_api.get("/v1/contacts?phoneNumber=+248+461+1634")
+
+    assert hot == []
+    assert regular != []
+    assert [r.status_code for r in (fast, twice, spaced)] == [200, 200, 200]
+    assert fast.json()["contactId"] == seychelles
+    assert twice.json() == spaced.json() == fast.json()
 
 
 def test_a_revoked_key_is_refused_on_the_next_request(

@@ -71,6 +71,50 @@ class TestWithADefaultCountry:
             dutch.post("/v1/contacts", json={"phoneNumber": "+0612345678"}), "phoneNumber"
         )
 
+    def test_a_bare_plus_in_a_query_is_international(self, api: TestClient) -> None:
+        # A bare "+" decodes as a space; a client sending one means the "+", on every route.
+        assert api.patch("/v1/account", json={"defaultCountry": "US"}).status_code == 200
+        egyptian = create_contact(api, phoneNumber="+2015550123")
+        create_contact(api, phoneNumber="+12015550123")
+
+        found = api.get("/v1/contacts?phoneNumber=+20+1555+0123")
+        tagged = api.post("/v1/tags?tag=vip&phoneNumber=+2015550123")
+
+        assert found.status_code == 200, found.text
+        assert found.json()["contactId"] == egyptian
+        assert tagged.status_code == 200, tagged.text
+        assert tagged.json()["data"]["contactId"] == egyptian
+        assert api.get(f"/v1/contacts/tags/{egyptian}").json() == [
+            {"name": "vip", "description": None}
+        ]
+        searched = api.get("/v1/contacts/search?q=+2015550123")
+        assert searched.status_code == 200, searched.text
+        assert [contact["id"] for contact in searched.json()["data"]] == [egyptian]
+
+    def test_a_space_sent_as_such_is_no_plus(self, api: TestClient) -> None:
+        # Only a "+" as sent counts: an encoded space before the digits is a blank, as in a body.
+        assert api.patch("/v1/account", json={"defaultCountry": "US"}).status_code == 200
+        create_contact(api, phoneNumber="+2015550123")
+        american = create_contact(api, phoneNumber="+12015550123")
+
+        found = api.get("/v1/contacts?phoneNumber=%202015550123")
+
+        assert found.status_code == 200, found.text
+        assert found.json()["contactId"] == american
+
+    @pytest.mark.parametrize("sent", ["+0612345678", "+%2B31612345678", "+0031612345678"])
+    def test_a_space_encoded_as_a_plus_before_a_number_is_a_space(
+        self, dutch: TestClient, sent: str
+    ) -> None:
+        # Clients that encode a space as "+" send " 06…" so: no country code starts with 0, and a
+        # number with its own "+" needs no other.
+        contact_id = create_contact(dutch, phoneNumber=E164)
+
+        found = dutch.get(f"/v1/contacts?phoneNumber={sent}")
+
+        assert found.status_code == 200, found.text
+        assert found.json()["contactId"] == contact_id
+
     def test_update_and_upsert_read_it_too(self, dutch: TestClient) -> None:
         contact_id = create_contact(dutch)
 

@@ -38,14 +38,20 @@ def test_create_records_the_contact_then_its_lists_and_tags(
     contact_id = create_contact(api, firstName="Ada", listIds=[list_id], tags=["VIP"])
     shown = get_contact(api, contact_id)
     found = [e for e in events(api) if e["type"] != "list.created"]
-    assert [e["type"] for e in found] == ["contact.created", "list.member_added", "contact.tagged"]
+    assert [e["type"] for e in found] == [
+        "contact.created",
+        "list.member_added",
+        "tag.updated",  # VIP is made by naming it
+        "contact.tagged",
+    ]
     created = found[0]
     assert created["data"] == shown
     assert created["id"].startswith("evt_") and created["createdAt"].endswith("Z")
     assert "changedFields" not in created and "previous" not in created
     assert created["actor"]["keyId"].startswith("key_")
     assert found[1]["data"] == {"listId": list_id, "contactId": contact_id}
-    assert found[2]["data"] == {"contactId": contact_id, "tag": "VIP"}
+    assert found[2]["data"] == {"name": "VIP", "description": None}
+    assert found[3]["data"] == {"contactId": contact_id, "tag": "VIP"}
 
 
 def test_update_records_changed_fields_and_previous_values(api: TestClient) -> None:
@@ -57,6 +63,20 @@ def test_update_records_changed_fields_and_previous_values(api: TestClient) -> N
     assert updated[0]["changedFields"] == ["firstName", "email"]
     assert updated[0]["previous"] == {"firstName": "Unknown", "email": None}
     assert updated[0]["data"] == get_contact(api, contact_id)
+
+
+def test_a_field_of_two_spellings_is_listed_once_by_its_camel_case_name(api: TestClient) -> None:
+    # The contact shows is_bot_active beside isBotActive (the seed's and the production API's
+    # spellings of one field): a change lists it once, as isBotActive, like every other field.
+    contact_id = create_contact(api)
+    api.patch(f"/v1/contacts/{contact_id}", json={"is_bot_active": False})
+    api.patch(f"/v1/contacts/{contact_id}", json={"doNotDisturb": True, "firstName": "Ada"})
+    updated = [e for e in events(api) if e["type"] == "contact.updated"]
+    assert [(e["changedFields"], e["previous"]) for e in updated] == [
+        (["isBotActive"], {"isBotActive": True}),
+        (["firstName", "doNotDisturb"], {"firstName": "Unknown", "doNotDisturb": False}),
+    ]
+    assert updated[0]["data"]["is_bot_active"] is updated[0]["data"]["isBotActive"] is False
 
 
 def test_tags_lists_and_messages(api: TestClient) -> None:
@@ -80,6 +100,7 @@ def test_tags_lists_and_messages(api: TestClient) -> None:
     assert found[2:] == [
         ("list.member_added", member),
         ("list.member_removed", member),
+        ("tag.updated", {"name": "Gold", "description": None}),  # made by naming it
         ("contact.tagged", {"contactId": contact_id, "tag": "Gold"}),
         ("contact.untagged", {"contactId": contact_id, "tag": "Gold"}),
         ("tag.updated", {"name": "Gold", "description": "best"}),
@@ -127,9 +148,57 @@ def test_erasure_leaves_only_ids(api: TestClient) -> None:
     assert [(e["type"], e["data"]) for e in about] == [
         ("contact.created", {"id": contact_id}),
         ("list.member_added", {"listId": list_id, "contactId": contact_id}),
+        ("tag.updated", {"name": "VIP", "description": None}),  # the tag's, not the contact's
         ("contact.tagged", {"contactId": contact_id, "tag": "VIP"}),
         ("contact.updated", {"id": contact_id}),
         ("message.created", {"id": message["id"], "contactId": contact_id}),
         ("contact.deleted", {"id": contact_id}),
     ]
     assert all("previous" not in e and "changedFields" not in e for e in about)
+
+
+def test_tags_made_or_described_by_naming_them_record_tag_updated(api: TestClient) -> None:
+    # As PUT /v1/tags/{name} does: a tag created, or its description changed, is a tag.updated,
+    # whichever route names it (a contact's tags, POST /v1/tags, a new contact's tags).
+    contact_id = create_contact(api)
+    before = len(events(api))
+
+    def since() -> list[tuple[str, Any]]:
+        nonlocal before
+        found = events(api)[before:]
+        before += len(found)
+        return [(e["type"], e["data"]) for e in found]
+
+    tagged = {"contactId": contact_id}
+    first = {"tags": [{"name": "Lead", "description": "first"}, "beta"]}
+    assert api.post(f"/v1/contacts/{contact_id}/tags", json=first).status_code == 200
+    assert since() == [
+        ("tag.updated", {"name": "beta", "description": None}),
+        ("tag.updated", {"name": "Lead", "description": "first"}),
+        ("contact.tagged", {**tagged, "tag": "beta"}),
+        ("contact.tagged", {**tagged, "tag": "Lead"}),
+    ]
+    changed = {"tags": [{"name": "lead", "description": "changed"}, "Beta"]}
+    assert api.post(f"/v1/contacts/{contact_id}/tags", json=changed).status_code == 200
+    assert since() == [("tag.updated", {"name": "Lead", "description": "changed"})]
+    assert api.post(f"/v1/contacts/{contact_id}/tags", json=changed).status_code == 200
+    assert since() == []  # nothing changed
+    described = api.post(
+        "/v1/tags",
+        params={"tag": "lead", "phoneNumber": get_contact(api, contact_id)["phoneNumber"]},
+        json={"description": "third"},
+    )
+    assert described.status_code == 200, described.text
+    assert since() == [("tag.updated", {"name": "Lead", "description": "third"})]
+    other = create_contact(api, tags=["lead", "Gamma"])
+    assert since() == [
+        ("contact.created", get_contact(api, other)),
+        ("tag.updated", {"name": "Gamma", "description": None}),
+        ("contact.tagged", {"contactId": other, "tag": "Gamma"}),
+        ("contact.tagged", {"contactId": other, "tag": "Lead"}),
+    ]
+    assert api.get("/v1/tags").json() == [
+        {"name": "beta", "description": None},
+        {"name": "Gamma", "description": None},
+        {"name": "Lead", "description": "third"},
+    ]

@@ -6,7 +6,7 @@ A contact's messages, list memberships and tags are served by their own features
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.contacts import search, service
@@ -26,7 +26,7 @@ from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.pagination import CursorSecret
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
-from contacthub.core.wire import email_param
+from contacthub.core.wire import PhoneQuery, email_param, with_bare_plus
 from contacthub.errors import BadRequest, error_responses
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -38,9 +38,7 @@ MISSING_CONTACT_ID = "Missing contact ID"
 async def find_contact(
     principal: CurrentPrincipal,
     conn: ReadConn,
-    phone_number: Annotated[
-        str | None, Query(alias="phoneNumber", max_length=64, examples=["+14155550100"])
-    ] = None,
+    phone_number: PhoneQuery,
     email: Annotated[str | None, Query(max_length=320)] = None,
 ) -> JSON:
     """Find a contact by phone number and/or email (both given: it must match both)."""
@@ -93,8 +91,10 @@ async def search_contacts(
     conn: ReadConn,
     query: Annotated[SearchQuery, Depends()],
     secret: CursorSecret,
+    request: Request,
 ) -> JSON:
     """Contacts matching every filter given, a page at a time (by creation, or by updatedAt with updatedSince)."""
+    query.q = with_bare_plus(request.scope["query_string"], "q", query.q)
     data, next_cursor = search.search_contacts(conn, principal.account_id, query, secret)
     found: ContactPage = {"success": True, "data": data, "nextCursor": next_cursor}
     return JSON(found)

@@ -25,13 +25,17 @@ def created(conn: Connection, account_id: str, contact_id: str) -> dict[str, Any
 # Fields of the contact object that are not its own: tags and lists have their own events,
 # the times and the chat window move without the contact's fields changing.
 _NOT_OWN_FIELDS = frozenset({"tags", "listIds", "createdAt", "updatedAt", "isChatWindowOpen"})
+# The seed's snake_case spellings of isBotActive and doNotDisturb: the contact shows both, but a
+# change lists the field once, by its camelCase name, as every other field is named.
+_SEED_SPELLINGS = frozenset({"is_bot_active", "do_not_disturb"})
+_NOT_LISTED = _NOT_OWN_FIELDS | _SEED_SPELLINGS
 
 
 def updated(conn: Connection, account_id: str, before: Record, now_shown: ContactOut) -> None:
     """Record ``contact.updated``: the contact now, the fields that changed and their old values."""
     old: dict[str, Any] = dict(contact_out(before, tags=[], list_ids=[], now=utcnow()))
     new: dict[str, Any] = dict(now_shown)
-    changed = [k for k, v in new.items() if k not in _NOT_OWN_FIELDS and old[k] != v]
+    changed = [k for k, v in new.items() if k not in _NOT_LISTED and old[k] != v]
     if changed:
         outbox.record(
             conn,

@@ -44,8 +44,8 @@ from contacthub.models import Account, ApiKey, Contact, ContactTag, ListMembersh
 log = logging.getLogger(__name__)
 
 PATH = "/v1/contacts"
-# On the query as sent, not yet decoded: "%2B" is a "+", and a bare "+" a space, which the regular
-# route strips, so digits alone mean the same number.
+# On the query as sent, not yet decoded: "%2B" is a "+", and so is a bare "+" (decoded, a space),
+# as clients mean it and as the regular route reads it too (core.wire.PhoneQuery).
 _E164_DIGITS = re.compile(r"(%2[Bb]|\+)?([1-9][0-9]{6,14})")
 _QUERY_NAMES = frozenset({"phoneNumber", "apiKey"})
 

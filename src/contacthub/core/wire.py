@@ -3,14 +3,18 @@
 Every body model rejects unknown fields by name, takes JSON types as they are (``"true"`` is not a
 boolean) and maps the aliases real clients send (``phone`` → ``phoneNumber``) onto the field names.
 Phone numbers (in the account's country: accounts.service.phone_number) and emails given in a query
-string are normalised here too, with the 400 naming the parameter.
+string are normalised here too, with the 400 naming the parameter; ``PhoneQuery`` keeps a bare
+``+`` of a ``phoneNumber`` query as the ``+`` it was meant to be.
 """
 
 import math
+import re
 import unicodedata
 from typing import Annotated, Any, ClassVar
+from urllib.parse import unquote_plus
 
 import orjson
+from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from contacthub.core.emails import InvalidEmail, normalise_email
@@ -82,6 +86,48 @@ def phone_param(raw: str, country: str | None = None, field: str = "phoneNumber"
         return to_e164(raw, country)
     except InvalidPhone as exc:
         raise ValidationFailed.field(field, str(exc)) from None
+
+
+async def _phone_query(
+    request: Request,
+    phone_number: Annotated[
+        str | None, Query(alias="phoneNumber", max_length=64, examples=["+14155550100"])
+    ] = None,
+) -> str | None:
+    return with_bare_plus(request.scope["query_string"], "phoneNumber", phone_number)
+
+
+def with_bare_plus(query: bytes, name: str, value: str | None) -> str | None:
+    """A query parameter's decoded value with the leading "+" it was sent with (not ``%2B``).
+
+    A query decodes a bare "+" as a space, yet clients sending "?phoneNumber=+2484611634" mean
+    the "+" (the hot path, contacts/lookup.py, reads it so too): a number with a national reading
+    in the account's country would otherwise be read as that national number. Only before a
+    country code (a digit 1-9): clients that encode a space as "+" send " +31…" and " 06…" so.
+    """
+    if value is None or not _SPACED_COUNTRY_CODE.match(value):
+        return value
+    if _last_raw_value(query, name).startswith("+"):
+        return "+" + value[1:]
+    return value
+
+
+# Spaces, then what a country code starts with (no country code starts with 0).
+_SPACED_COUNTRY_CODE = re.compile(" +[1-9]")
+
+
+def _last_raw_value(query: bytes, name: str) -> str:
+    """The value of the query's last ``name`` as sent, not yet decoded (the one FastAPI takes)."""
+    value = ""
+    for part in query.decode("latin-1").split("&"):
+        key, _, raw = part.partition("=")
+        if unquote_plus(key) == name:
+            value = raw
+    return value
+
+
+# The ``phoneNumber`` query parameter, a bare "+" in front read as a "+" (not a space).
+PhoneQuery = Annotated[str | None, Depends(_phone_query)]
 
 
 def email_param(raw: str | None) -> str | None:

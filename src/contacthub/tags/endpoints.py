@@ -8,7 +8,7 @@ from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.core.deps import ReadConn, WriteConn
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
-from contacthub.core.wire import email_param, missing_parameters
+from contacthub.core.wire import PhoneQuery, email_param, missing_parameters
 from contacthub.errors import error_responses
 from contacthub.tags import service
 from contacthub.tags.schemas import (
@@ -41,8 +41,8 @@ async def list_tags(principal: CurrentPrincipal, conn: ReadConn) -> JSON:
 async def tag_contact(
     principal: CurrentPrincipal,
     conn: WriteConn,
+    phone_number: PhoneQuery,
     tag: Annotated[str | None, Query(max_length=1024)] = None,
-    phone_number: Annotated[str | None, Query(alias="phoneNumber", max_length=64)] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
     body: Annotated[TagContact | None, Body()] = None,
 ) -> JSON:

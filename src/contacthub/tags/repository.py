@@ -119,6 +119,16 @@ def get(conn: Connection, account_id: str, name: str) -> Record | None:
     ).first()
 
 
+def by_key(conn: Connection, account_id: str, keys: list[str]) -> dict[str, Record]:
+    """The tags of these name keys that exist: name_key → (name, description)."""
+    rows = conn.execute(
+        select(Tag.name_key, Tag.name, Tag.description).where(
+            Tag.account_id == account_id, Tag.name_key.in_(keys)
+        )
+    )
+    return {row.name_key: row for row in rows}
+
+
 def tags_of(conn: Connection, account_id: str, contact_id: str) -> Sequence[Record]:
     """A contact's tags, by name."""
     return conn.execute(

@@ -28,10 +28,13 @@ def put_on(
 ) -> int:
     """Put tags on a contact the caller holds (locked or just made), creating missing tags.
 
-    The number of tags the contact did not carry yet; one ``contact.tagged`` event for each.
+    The number of tags the contact did not carry yet; one ``contact.tagged`` event for each, after
+    one ``tag.updated`` for each tag created or described anew (as ``put_tag`` records).
     """
     names = [ref if isinstance(ref, str) else ref.name for ref in refs]
     carried = {row.name for row in repository.tags_of(conn, account_id, contact_id)}
+    keys = sorted({name_key(name) for name in names})
+    before = repository.by_key(conn, account_id, keys)
     ids = repository.ensure(conn, account_id, names, now)
     # The last description sent for a name wins; tag rows are updated in name order, so that two
     # requests describing the same tags in another order cannot deadlock on PostgreSQL.
@@ -42,6 +45,17 @@ def put_on(
     }
     for _, ref in sorted(described.items()):
         repository.set_description(conn, account_id, ref.name, ref.description)
+    changed = [
+        key
+        for key in keys
+        if key not in before
+        or (key in described and described[key].description != before[key].description)
+    ]
+    if changed:
+        after = repository.by_key(conn, account_id, changed)
+        outbox.record_many(
+            conn, account_id, "tag.updated", [(None, tag_out(after[key])) for key in changed]
+        )
     added = repository.attach(
         conn, account_id, [(contact_id, tag_id) for tag_id in dict.fromkeys(ids.values())], now
     )
