@@ -50,10 +50,10 @@ ALLOWED = {
     ("worker.service", "webhooks.service"): (
         "the worker runs the deliveries: dispatch, claim and settle, each in its own transaction"
     ),
-    ("worker.service", "idempotency.repository"): (
-        "the worker runs the periodic sweep of day-old idempotency records"
-    ),
     ("worker.service", "events.service"): "the worker runs the events' retention sweep",
+    ("webhooks.service", "events.repository"): (
+        "dispatch selects the events an endpoint subscribes to by the feed's one type filter"
+    ),
     # The outbox (events/outbox.py): every change records its event where it is made.
     ("contacts.events", "events.outbox"): "contact created/updated/deleted, member_added",
     ("contacts.events", "events.service"): "erasing a contact redacts its earlier events",

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, null, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -54,13 +54,16 @@ def page(
         .limit(limit)
     )
     if exact or prefixes:
-        statement = statement.where(
-            or_(
-                Event.type.in_(exact),
-                *(Event.type.startswith(p, autoescape=True) for p in prefixes),
-            )
-        )
+        statement = statement.where(of_types(exact, prefixes))
     return conn.execute(statement).all()
+
+
+def of_types(exact: Sequence[str], prefixes: Sequence[str]) -> ColumnElement[bool]:
+    """Whether an event's type is one of ``exact`` or starts with one of ``prefixes`` (the one
+    matching of patterns: ``schemas.split_patterns`` reads them)."""
+    return or_(
+        Event.type.in_(exact), *(Event.type.startswith(p, autoescape=True) for p in prefixes)
+    )
 
 
 def about_contact(conn: Connection, account_id: str, contact_id: str) -> Sequence[Record]:

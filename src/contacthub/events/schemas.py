@@ -1,10 +1,38 @@
-"""Wire shapes of the event feed (API.md §7)."""
+"""Wire shapes of the event feed (API.md §7), and the one syntax of event types and patterns."""
 
+import re
+from collections.abc import Iterable
 from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
 from contacthub.core.clock import to_wire
+
+# A type ("contact.created"), every type under a prefix ("contact.*"), or every type ("*"): what
+# the feed's ``types`` filter and a webhook's ``events`` accept.
+TYPE_PATTERN = re.compile(r"\*|[a-z_]+(\.[a-z_]+)*(\.\*)?")
+# The width of events.type: no longer pattern can match anything.
+MAX_TYPE_LENGTH = 64
+
+
+def is_type_pattern(value: str) -> bool:
+    """Whether ``value`` is an event type or pattern."""
+    return len(value) <= MAX_TYPE_LENGTH and TYPE_PATTERN.fullmatch(value) is not None
+
+
+def split_patterns(patterns: Iterable[str]) -> tuple[list[str], list[str]] | None:
+    """(exact types, prefixes such as ``contact.``) of valid patterns; None when ``*`` is among
+    them (every type). The one reading of a pattern: the feed and the webhooks filter by it."""
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for pattern in patterns:
+        if pattern == "*":
+            return None
+        if pattern.endswith(".*"):
+            prefixes.add(pattern[:-1])
+        else:
+            exact.add(pattern)
+    return sorted(exact), sorted(prefixes)
 
 
 class Actor(TypedDict):

@@ -1,6 +1,5 @@
 """Event rules: the feed, erasure's redaction, the retention sweep. Recording is outbox.py."""
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -9,31 +8,32 @@ from contacthub.config import get_settings
 from contacthub.core.pagination import Binding, decode_cursor, encode_cursor
 from contacthub.errors import ValidationFailed
 from contacthub.events import repository
-from contacthub.events.schemas import EventOut, event_out
+from contacthub.events.schemas import (
+    MAX_TYPE_LENGTH,
+    EventOut,
+    event_out,
+    is_type_pattern,
+    split_patterns,
+)
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-_TYPE = re.compile(r"[a-z_]+(\.[a-z_]+)*(\.\*)?|\*")
+# The ``types`` parameter's length: room for dozens of patterns, not for a megabyte of them.
+MAX_TYPES_LENGTH = 2000
 
 
 def _types(types: str | None) -> tuple[list[str], list[str]]:
     """(exact types, prefixes) of a ``types`` filter such as ``contact.*,message.created``."""
-    exact: list[str] = []
-    prefixes: list[str] = []
-    for item in (t.strip() for t in (types or "").split(",")):
-        if not item:
-            continue
-        if not _TYPE.fullmatch(item):
+    if types is not None and len(types) > MAX_TYPES_LENGTH:
+        raise ValidationFailed.field("types", f"may be at most {MAX_TYPES_LENGTH} characters")
+    items = [item for item in (t.strip() for t in (types or "").split(",")) if item]
+    for item in items:
+        if not is_type_pattern(item):
             raise ValidationFailed.field(
-                "types", f"{item!r} is not an event type or a prefix such as contact.*"
+                "types",
+                f"{item[:MAX_TYPE_LENGTH]!r} is not an event type or a prefix such as contact.*",
             )
-        if item == "*":
-            return [], []
-        if item.endswith(".*"):
-            prefixes.append(item[:-1])
-        else:
-            exact.append(item)
-    return sorted(set(exact)), sorted(set(prefixes))
+    return split_patterns(items) or ([], [])
 
 
 def feed(

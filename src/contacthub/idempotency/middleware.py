@@ -10,7 +10,8 @@ ABANDONED_AFTER, ten minutes: longer than any request runs).
 A read-only key is refused (403) before anything is claimed: it writes no record and is never
 replayed a write's answer. A stored answer records the contacts it names (its id fields and the
 request's path); erasing one of them deletes the record in the erasing transaction. Records
-older than a day are swept on a timer (``sweep_every``, started by the app's lifespan).
+older than a day are swept on a timer (``sweep_every``, started by the app's lifespan): the one
+sweep of them, in every server process, whether or not it runs a worker (cheap and idempotent).
 
 The claim and the store are separate from the request's own transaction, so a crash between the
 request's commit and the store leaves the key claimed until ABANDONED_AFTER, and a retry after

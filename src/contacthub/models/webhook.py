@@ -14,7 +14,8 @@ class Webhook(Base):
 
     ``secret`` is kept as issued (``whsec_…``): the worker must sign with it, so it cannot be
     hashed like an API key. ``previous_secret`` signs too until ``previous_until`` (rotation).
-    ``position`` is the last event position dispatched to it (its cursor on ``events``).
+    ``position`` is the last event position dispatched to it (its cursor on ``events``), and
+    ``dispatched_at`` when that was (the endpoint dispatched to longest ago goes first).
     """
 
     __tablename__ = "webhooks"
@@ -29,6 +30,7 @@ class Webhook(Base):
     previous_secret: Mapped[str | None] = mapped_column(String(64))
     previous_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     position: Mapped[int] = mapped_column(BigInteger)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -59,7 +61,7 @@ class WebhookDelivery(Base):
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))  # a worker's uuid4().hex
 
     __table_args__ = (
         ForeignKeyConstraint(

@@ -4,7 +4,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.models import Event, Webhook, WebhookDelivery
@@ -48,6 +59,11 @@ def delete_webhook(conn: Connection, account_id: str, webhook_id: str) -> int:
     return conn.execute(
         delete(Webhook).where(Webhook.account_id == account_id, Webhook.id == webhook_id)
     ).rowcount
+
+
+def count(conn: Connection, account_id: str) -> int:
+    """How many endpoints the account has."""
+    return int(conn.scalar(select(func.count()).where(Webhook.account_id == account_id)) or 0)
 
 
 def last_position(conn: Connection, account_id: str) -> int:
@@ -105,7 +121,8 @@ def not_succeeded(
 
 
 def endpoints_behind(conn: Connection, limit: int) -> Sequence[Record]:
-    """Enabled endpoints with events past their cursor, locked (PostgreSQL: others skip them)."""
+    """Enabled endpoints with events past their cursor, those dispatched to longest ago first
+    (so none waits behind the others), locked (PostgreSQL: others skip them)."""
     newer = (
         select(Event.position)
         .where(Event.account_id == Webhook.account_id, Event.position > Webhook.position)
@@ -114,15 +131,23 @@ def endpoints_behind(conn: Connection, limit: int) -> Sequence[Record]:
     return conn.execute(
         select(Webhook.account_id, Webhook.id, Webhook.events, Webhook.position)
         .where(Webhook.enabled.is_(True), newer)
+        .order_by(Webhook.dispatched_at.nulls_first(), Webhook.account_id, Webhook.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
 
 
-def events_after(conn: Connection, account_id: str, position: int, limit: int) -> Sequence[Record]:
-    """(position, id, type) of the account's events after ``position``, in order."""
+def events_after(
+    conn: Connection,
+    account_id: str,
+    position: int,
+    limit: int,
+    wanted: ColumnElement[bool],
+) -> Sequence[Record]:
+    """(position, id, wanted) of the account's events after ``position``, in order; ``wanted``:
+    whether the event is one the endpoint subscribes to."""
     return conn.execute(
-        select(Event.position, Event.id, Event.type)
+        select(Event.position, Event.id, wanted.label("wanted"))
         .where(Event.account_id == account_id, Event.position > position)
         .order_by(Event.position)
         .limit(limit)
@@ -130,15 +155,35 @@ def events_after(conn: Connection, account_id: str, position: int, limit: int) -
 
 
 def claim_due(
-    conn: Connection, now: datetime, owner: str, lease_until: datetime, limit: int
+    conn: Connection,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+    limit: int,
+    *,
+    per_endpoint: int,
 ) -> list[tuple[str, str]]:
-    """Lease pending attempts that are due and not leased (or whose lease ran out).
+    """Lease pending attempts that are due and not leased (or whose lease ran out), at most
+    ``per_endpoint`` in flight per endpoint (those leased already count), the earliest due first.
 
     ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: concurrent workers take disjoint rows; SQLite's
     single writer (``BEGIN IMMEDIATE``) does the same. Endpoints that are disabled hold theirs.
     """
-    due = conn.execute(
-        select(WebhookDelivery.account_id, WebhookDelivery.id)
+    free = WebhookDelivery.lease_until.is_(None) | (WebhookDelivery.lease_until <= now)
+    endpoint = (WebhookDelivery.account_id, WebhookDelivery.webhook_id)
+    ranked = (
+        select(
+            WebhookDelivery.account_id,
+            WebhookDelivery.id,
+            WebhookDelivery.webhook_id,
+            WebhookDelivery.next_attempt_at,
+            func.row_number()
+            .over(
+                partition_by=endpoint,
+                order_by=(WebhookDelivery.next_attempt_at, WebhookDelivery.id),
+            )
+            .label("rank"),
+        )
         .join(
             Webhook,
             and_(
@@ -149,12 +194,38 @@ def claim_due(
         .where(
             WebhookDelivery.status == PENDING,
             WebhookDelivery.next_attempt_at <= now,
-            (WebhookDelivery.lease_until.is_(None)) | (WebhookDelivery.lease_until <= now),
+            free,
             Webhook.enabled.is_(True),
         )
-        .order_by(WebhookDelivery.next_attempt_at)
+        .subquery()
+    )
+    flying = (
+        select(*endpoint, func.count().label("flying"))
+        .where(WebhookDelivery.status == PENDING, WebhookDelivery.lease_until > now)
+        .group_by(*endpoint)
+        .subquery()
+    )
+    candidates = (
+        select(ranked.c.account_id, ranked.c.id)
+        .outerjoin(
+            flying,
+            and_(
+                flying.c.account_id == ranked.c.account_id,
+                flying.c.webhook_id == ranked.c.webhook_id,
+            ),
+        )
+        .where(ranked.c.rank + func.coalesce(flying.c.flying, 0) <= per_endpoint)
+        .order_by(ranked.c.next_attempt_at, ranked.c.id)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=WebhookDelivery)
+    )
+    due = conn.execute(
+        select(WebhookDelivery.account_id, WebhookDelivery.id)
+        .where(
+            tuple_(WebhookDelivery.account_id, WebhookDelivery.id).in_(candidates),
+            WebhookDelivery.status == PENDING,
+            free,
+        )
+        .with_for_update(skip_locked=True)
     ).all()
     claimed = [(row.account_id, row.id) for row in due]
     for account_id, delivery_id in claimed:

@@ -1,6 +1,5 @@
 """Wire shapes of webhook endpoints and their deliveries (read shapes as ``TypedDict``s)."""
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -9,9 +8,7 @@ from typing_extensions import TypedDict
 
 from contacthub.core.clock import parse_wire, to_wire
 from contacthub.core.wire import Text, WireModel
-
-# "*", a type ("contact.created"), or every type under a prefix ("contact.*").
-_PATTERN = re.compile(r"\*|[a-z_]+(\.[a-z_]+)*(\.\*)?")
+from contacthub.events.schemas import MAX_TYPE_LENGTH, is_type_pattern
 
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 Patterns = Annotated[list[str], Field(min_length=1, max_length=100)]
@@ -21,9 +18,10 @@ def _check_patterns(value: list[str] | None) -> list[str] | None:
     if value is None:
         return None
     for pattern in value:
-        if not _PATTERN.fullmatch(pattern):
+        if not is_type_pattern(pattern):
             raise ValueError(
-                f"{pattern!r} is not an event type or pattern (e.g. contact.created, contact.*, *)"
+                f"{pattern[:MAX_TYPE_LENGTH]!r} is not an event type or pattern of at most "
+                f"{MAX_TYPE_LENGTH} characters (e.g. contact.created, contact.*, *)"
             )
     return list(dict.fromkeys(value))
 
@@ -64,7 +62,12 @@ class Recover(WireModel):
     @field_validator("since")
     @classmethod
     def _time(cls, value: str) -> str:
-        parse_wire(value)
+        try:
+            parse_wire(value)
+        except ValueError as exc:
+            if str(exc).startswith("must be"):  # our own words (a time out of range)
+                raise
+            raise ValueError("must be an ISO 8601 time such as 2026-12-01T00:00:00.000Z") from None
         return value
 
     def since_time(self) -> datetime:

@@ -6,14 +6,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, true
 
 from contacthub.core.clock import utcnow
 from contacthub.core.db import Record
 from contacthub.core.ids import new_id
 from contacthub.core.pagination import Binding, decode_cursor, page
 from contacthub.errors import NotFound, ValidationFailed
-from contacthub.events.schemas import event_out
+from contacthub.events import repository as events_repository
+from contacthub.events.schemas import event_out, split_patterns
 from contacthub.webhooks import repository
 from contacthub.webhooks.delivery import Outcome, new_secret, url_problem
 from contacthub.webhooks.schemas import (
@@ -31,6 +32,11 @@ WEBHOOK_NOT_FOUND = "Webhook not found"
 ROTATION_OVERLAP = timedelta(hours=24)
 # How long a claimed attempt is a worker's before another may take it (a send takes ≤ 10 s).
 LEASE = timedelta(seconds=60)
+# Endpoints an account may have (README, "Webhooks").
+MAX_WEBHOOKS = 50
+# Attempts to one endpoint in flight at once, across all workers: a slow endpoint holds this many
+# of a worker's sends, never all of them.
+PER_ENDPOINT = 10
 
 
 def _require(conn: Connection, account_id: str, webhook_id: str) -> Record:
@@ -51,6 +57,8 @@ def create_webhook(
 ) -> WebhookWithSecret:
     """Create an endpoint; it receives the events committed from now on."""
     _check_url(body.url, allow_private)
+    if repository.count(conn, account_id) >= MAX_WEBHOOKS:
+        raise ValidationFailed.field("url", f"an account may have at most {MAX_WEBHOOKS} webhooks")
     now, webhook_id, secret = utcnow(), new_id("webhook"), new_secret()
     repository.insert_webhook(
         conn,
@@ -168,31 +176,25 @@ def _attempt(
     }
 
 
-def matches(patterns: list[str], event_type: str) -> bool:
-    """Whether an endpoint subscribed with ``patterns`` receives events of this type."""
-    return any(
-        pattern in ("*", event_type)
-        or (pattern.endswith(".*") and event_type.startswith(pattern[:-1]))
-        for pattern in patterns
-    )
-
-
 def dispatch(conn: Connection, now: datetime, *, endpoints: int = 50, events: int = 1000) -> int:
     """Turn events past each enabled endpoint's cursor into first attempts; how many events
-    were looked at (0: nothing to do)."""
+    were looked at (0: nothing to do). The endpoints dispatched to longest ago go first."""
     seen = 0
     for endpoint in repository.endpoints_behind(conn, endpoints):
-        batch = repository.events_after(conn, endpoint.account_id, endpoint.position, events)
+        types = split_patterns(endpoint.events)
+        wanted = true() if types is None else events_repository.of_types(*types)
+        batch = repository.events_after(
+            conn, endpoint.account_id, endpoint.position, events, wanted
+        )
         if not batch:
             continue
-        rows = [
-            _attempt(endpoint.id, event.id, 1, 0, now)
-            for event in batch
-            if matches(endpoint.events, event.type)
-        ]
+        rows = [_attempt(endpoint.id, event.id, 1, 0, now) for event in batch if event.wanted]
         repository.insert_deliveries(conn, endpoint.account_id, rows)
         repository.update_webhook(
-            conn, endpoint.account_id, endpoint.id, {"position": batch[-1].position}
+            conn,
+            endpoint.account_id,
+            endpoint.id,
+            {"position": batch[-1].position, "dispatched_at": now},
         )
         seen += len(batch)
     return seen
@@ -216,7 +218,8 @@ class Job:
 def claim(conn: Connection, now: datetime, owner: str, limit: int) -> list[Job]:
     """Lease up to ``limit`` due attempts for this worker, with what sending each needs."""
     jobs = []
-    for account_id, delivery_id in repository.claim_due(conn, now, owner, now + LEASE, limit):
+    claims = repository.claim_due(conn, now, owner, now + LEASE, limit, per_endpoint=PER_ENDPOINT)
+    for account_id, delivery_id in claims:
         row = repository.claimed(conn, account_id, delivery_id)
         if row is None:
             continue
@@ -274,6 +277,12 @@ def settle(
         )
         if outcome.succeeded:
             values.update(status="succeeded", next_attempt_at=None)
+        elif outcome.status == 410:  # final: the endpoint is disabled, this event not retried
+            values.update(
+                status="abandoned",
+                next_attempt_at=None,
+                error="HTTP 410: the endpoint is gone, so it was disabled",
+            )
         elif job.retry < len(waits):
             wait = waits[job.retry]
             if outcome.retry_after is not None and outcome.retry_after > wait:
@@ -282,8 +291,6 @@ def settle(
             values.update(status="failed", next_attempt_at=next_due)
         else:
             values.update(status="abandoned", next_attempt_at=None)
-        if outcome.status == 410:
-            values["error"] = "HTTP 410: the endpoint is gone, so it was disabled"
     if not repository.record(conn, job.account_id, job.id, owner, values):
         return  # the lease ran out and another worker has the attempt: it settles it
     if outcome is not None and outcome.status == 410:
