@@ -4,10 +4,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, null, or_, select, update
+import orjson
+from sqlalchemy import Connection, bindparam, delete, null, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from contacthub.core.clock import UTCDateTime
 from contacthub.core.db import Record, insert_ignoring_duplicates
 from contacthub.models import Event, EventCounter
 
@@ -30,6 +32,51 @@ def advance(conn: Connection, account_id: str, count: int) -> int:
         .returning(EventCounter.position)
     )
     return int(conn.execute(statement).scalar_one())
+
+
+# PostgreSQL: the counter's upsert and the events' insert in one statement (one round trip). The
+# counter row stays locked to the commit as with ``advance``; the events, sent as one JSON array,
+# take the positions it returns in their order (WITH ORDINALITY).
+_APPEND = text("""
+WITH counter AS (
+    INSERT INTO event_counters (account_id, position) VALUES (:account_id, :count)
+    ON CONFLICT (account_id) DO UPDATE SET position = event_counters.position + :count
+    RETURNING position
+)
+INSERT INTO events (account_id, position, id, type, created_at, data, changed_fields, previous,
+                    actor_key_id, contact_id)
+SELECT :account_id, counter.position - :count + e.n, e.id, e.type, e.created_at, e.data,
+       e.changed_fields, e.previous, e.actor_key_id, e.contact_id
+FROM counter, ROWS FROM (jsonb_to_recordset(CAST(:events AS jsonb)) AS (
+    id text, type text, created_at timestamp, data jsonb, changed_fields jsonb, previous jsonb,
+    actor_key_id text, contact_id text
+)) WITH ORDINALITY AS e(id, type, created_at, data, changed_fields, previous, actor_key_id,
+                       contact_id, n)
+""")
+
+_TIME = UTCDateTime()
+
+
+def append(conn: Connection, account_id: str, events: list[dict[str, Any]]) -> None:
+    """Give ``events`` (without account_id and position) the account's next positions and insert
+    them: on PostgreSQL in one statement, on SQLite (one writer at a time) the counter then the
+    rows. A ``None`` diff is stored as SQL NULL on both.
+    """
+    if conn.dialect.name == "sqlite":
+        first = advance(conn, account_id, len(events)) - len(events) + 1
+        insert_events(
+            conn,
+            [
+                {"account_id": account_id, "position": first + n, **event}
+                for n, event in enumerate(events)
+            ],
+        )
+        return
+    times = [_TIME.process_bind_param(e["created_at"], conn.dialect) for e in events]
+    document = orjson.dumps([{**e, "created_at": t} for e, t in zip(events, times, strict=True)])
+    conn.execute(
+        _APPEND, {"account_id": account_id, "count": len(events), "events": document.decode()}
+    )
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
