@@ -125,7 +125,7 @@ class Receiver:
 
 # Seeding ---------------------------------------------------------------------------------------
 
-_DATA = {
+_DATA: dict[str, Any] = {
     "phoneNumber": "+14155550100",
     "firstName": "Bench",
     "lastName": "Walker",
@@ -212,7 +212,7 @@ def latency(url: str, account: databases.Account, receiver: Receiver, seconds: f
     arrivals = receiver.stop()
     engine = db.make_engine(url)
     with db.read(engine) as conn:
-        about = dict(
+        about: dict[str, str] = dict(
             conn.execute(
                 text("SELECT id, contact_id FROM events WHERE type = 'contact.created'")
             ).all()
@@ -245,7 +245,7 @@ def throughput(url: str, account: databases.Account, receiver: Receiver, count: 
         body = WebhookCreate.model_validate({"url": receiver.url, "events": ["contact.*"]})
         webhooks.create_webhook(conn, account.id, body, allow_private=True)
     seed_events(engine, account.id, count)
-    worker = Worker(engine, Settings(webhook_allow_private=True))  # type: ignore[call-arg]
+    worker = Worker(engine, Settings(webhook_allow_private=True))
 
     async def run() -> float:
         start = time.time()
@@ -301,12 +301,14 @@ def walk(url: str, count: int) -> str:
 def run(postgres: bool, walk_events: int, deliveries: int, seconds: float) -> None:
     """All three, printed as they finish."""
     print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, load {os.getloadavg()[0]:.2f}")
-    with tempfile.TemporaryDirectory() as directory:
-        with databases.fresh(postgres, Path(directory), "events") as url:
-            account = databases.prepare(url)
-            print(f"database: {databases.describe(url)}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-            with Receiver() as receiver:
-                print(latency(url, account, receiver, seconds), flush=True)
-            with Receiver() as receiver:
-                print(throughput(url, account, receiver, deliveries), flush=True)
-            print(walk(url, walk_events), flush=True)
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        databases.fresh(postgres, Path(directory), "events") as url,
+    ):
+        account = databases.prepare(url)
+        print(f"database: {databases.describe(url)}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+        with Receiver() as receiver:
+            print(latency(url, account, receiver, seconds), flush=True)
+        with Receiver() as receiver:
+            print(throughput(url, account, receiver, deliveries), flush=True)
+        print(walk(url, walk_events), flush=True)
