@@ -1,4 +1,5 @@
-"""The command line: ``python -m bench [options]`` or ``python -m bench datalayer [options]``."""
+"""The command line: ``python -m bench [options]``, ``python -m bench datalayer [options]`` or
+``python -m bench events [options]``."""
 
 import argparse
 import signal

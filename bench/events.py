@@ -21,8 +21,9 @@ request ``204`` and notes when each ``webhook-id`` arrived.
 import asyncio
 import multiprocessing
 import os
-import platform
+import shlex
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ import httpx2 as httpx
 import orjson
 from sqlalchemy import Engine, text
 
-from bench import databases, server
+from bench import databases, report, server
 from contacthub.config import Settings
 from contacthub.core import db
 from contacthub.worker.service import Worker
@@ -299,16 +300,35 @@ def walk(url: str, count: int) -> str:
 
 
 def run(postgres: bool, walk_events: int, deliveries: int, seconds: float) -> None:
-    """All three, printed as they finish."""
-    print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, load {os.getloadavg()[0]:.2f}")
+    """All three, printed as they finish, then appended as a section to bench/RESULTS.md."""
+    load = os.getloadavg()[0]
+    rows: list[str] = []
     with (
         tempfile.TemporaryDirectory() as directory,
         databases.fresh(postgres, Path(directory), "events") as url,
     ):
         account = databases.prepare(url)
-        print(f"database: {databases.describe(url)}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+        described = databases.describe(url)
         with Receiver() as receiver:
-            print(latency(url, account, receiver, seconds), flush=True)
+            rows.append(latency(url, account, receiver, seconds))
+            print(rows[-1], flush=True)
         with Receiver() as receiver:
-            print(throughput(url, account, receiver, deliveries), flush=True)
-        print(walk(url, walk_events), flush=True)
+            rows.append(throughput(url, account, receiver, deliveries))
+            print(rows[-1], flush=True)
+        rows.append(walk(url, walk_events))
+        print(rows[-1], flush=True)
+    facts = {
+        "Command": f"`{shlex.join(['python', '-m', 'bench', *sys.argv[1:]])}`",
+        "Machine": report.machine(),
+        "Load average (1 min)": f"{load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
+        " (other work on the machine lowers every figure)",
+        "Database": described,
+        "Targets (issue 11)": "p99 ≤ 1 s; ≥ 1,000 deliveries/s; 1,000,000 events walked ≤ 60 s",
+    }
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = [f"\n## Events on {described.split()[0]}, {when}\n"]
+    section += [f"- **{name}**: {value}" for name, value in facts.items()]
+    section += ["", *(f"- {row}" for row in rows), ""]
+    with report.RESULTS.open("a") as results:
+        results.write("\n".join(section))
+    print(f"appended to {report.RESULTS}")

@@ -2,10 +2,29 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, null, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    String,
+    Text,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,25 +53,53 @@ def advance(conn: Connection, account_id: str, count: int) -> int:
     return int(conn.execute(statement).scalar_one())
 
 
-# PostgreSQL: the counter's upsert and the events' insert in one statement (one round trip). The
-# counter row stays locked to the commit as with ``advance``; the events, sent as one JSON array,
-# take the positions it returns in their order (WITH ORDINALITY).
-_APPEND = text("""
-WITH counter AS (
-    INSERT INTO event_counters (account_id, position) VALUES (:account_id, :count)
-    ON CONFLICT (account_id) DO UPDATE SET position = event_counters.position + :count
-    RETURNING position
-)
-INSERT INTO events (account_id, position, id, type, created_at, data, changed_fields, previous,
-                    actor_key_id, contact_id)
-SELECT :account_id, counter.position - :count + e.n, e.id, e.type, e.created_at, e.data,
-       e.changed_fields, e.previous, e.actor_key_id, e.contact_id
-FROM counter, ROWS FROM (jsonb_to_recordset(CAST(:events AS jsonb)) AS (
-    id text, type text, created_at timestamp, data jsonb, changed_fields jsonb, previous jsonb,
-    actor_key_id text, contact_id text
-)) WITH ORDINALITY AS e(id, type, created_at, data, changed_fields, previous, actor_key_id,
-                       contact_id, n)
-""")
+# PostgreSQL: the counter's upsert and the events' insert in one statement (one round trip):
+#   WITH counter AS (INSERT INTO event_counters … ON CONFLICT DO UPDATE … RETURNING position)
+#   INSERT INTO events SELECT …, counter.position - :count + e.n, … FROM counter,
+#          jsonb_to_recordset(:events) AS e(n bigint, id text, …)
+# The counter row stays locked to the commit as with ``advance``; the events, sent as one JSON
+# array each with its rank ``n`` (1…count), take the positions it returns, in their order.
+@lru_cache(maxsize=1)
+def _append_statement() -> Any:
+    """The statement above, built once (its compiled form is cached by SQLAlchemy)."""
+    counter = (
+        postgresql_insert(EventCounter)
+        .values(account_id=bindparam("account_id"), position=bindparam("count"))
+        .on_conflict_do_update(
+            index_elements=[EventCounter.account_id],
+            set_={"position": EventCounter.position + bindparam("count")},
+        )
+        .returning(EventCounter.position)
+        .cte("counter")
+    )
+    rows = (
+        func.jsonb_to_recordset(cast(bindparam("events"), JSONB))
+        .table_valued(
+            column("n", BigInteger),
+            column("id", Text),
+            column("type", Text),
+            column("created_at", DateTime),
+            column("data", JSONB),
+            column("changed_fields", JSONB),
+            column("previous", JSONB),
+            column("actor_key_id", Text),
+            column("contact_id", Text),
+        )
+        .render_derived(name="e", with_types=True)
+    )
+    copied = ("id", "type", "created_at", "data", "changed_fields", "previous", "actor_key_id")
+    return insert(Event).from_select(
+        ["account_id", "position", *copied, "contact_id"],
+        select(
+            bindparam("account_id", type_=String),
+            counter.c.position - bindparam("count") + rows.c.n,
+            *(rows.c[name] for name in copied),
+            rows.c.contact_id,
+        )
+        .select_from(counter)
+        .join(rows, true()),
+    )
+
 
 _TIME = UTCDateTime()
 
@@ -72,10 +119,15 @@ def append(conn: Connection, account_id: str, events: list[dict[str, Any]]) -> N
             ],
         )
         return
-    times = [_TIME.process_bind_param(e["created_at"], conn.dialect) for e in events]
-    document = orjson.dumps([{**e, "created_at": t} for e, t in zip(events, times, strict=True)])
+    document = orjson.dumps(
+        [
+            {**e, "n": n, "created_at": _TIME.process_bind_param(e["created_at"], conn.dialect)}
+            for n, e in enumerate(events, 1)
+        ]
+    )
     conn.execute(
-        _APPEND, {"account_id": account_id, "count": len(events), "events": document.decode()}
+        _append_statement(),
+        {"account_id": account_id, "count": len(events), "events": document.decode()},
     )
 
 
