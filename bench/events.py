@@ -149,6 +149,7 @@ def seed_events(engine: Engine, account_id: str, count: int) -> None:
         ).scalar()
         first = (last or 0) + 1
         params = {"a": account_id, "first": first, "count": count, "doc": doc, "now": now}
+        params["prefix"] = f"evt_s{account_id}_"
         if engine.dialect.name == "sqlite":
             conn.execute(
                 text(
@@ -166,7 +167,8 @@ def seed_events(engine: Engine, account_id: str, count: int) -> None:
             conn.execute(
                 text(
                     "INSERT INTO events (account_id, position, id, type, created_at, data,"
-                    " contact_id) SELECT :a, i, 'evt_s' || :a || '_' || i, 'contact.created',"
+                    " contact_id) SELECT :a, i, CAST(:prefix AS text) || i,"
+                    " 'contact.created',"
                     " :now, CAST(:doc AS jsonb) || jsonb_build_object('id', 'con_s' || i),"
                     " 'con_s' || i FROM generate_series(:first, :first + :count - 1) AS i"
                 ),
