@@ -32,6 +32,11 @@ one row per scenario.
   than req/s and latencies (though busy neighbours still inflate it). Peak RSS is the server's
   VmHWM (its children included) since it started.
 - The data layer run serves one lookup five ways on SQLite; `bench/datalayer_apps.py` has them.
+- `python -m bench events [--postgres]` (`bench/events.py`) appends an "Events" section: commit →
+  first delivery attempt through the API with the server's own worker, one worker's deliveries per
+  second to a loopback receiver, and a walk of 1,000,000 seeded events through `GET /v1/events`.
+  `python -m bench.outbox` (not appended: its figures are quoted in docs/architecture.md) measures
+  the outbox's cost on creates.
 """
 
 

@@ -83,6 +83,13 @@ def find(
     return conn.execute(statement.order_by(Contact.id).limit(1)).first()
 
 
+# What a new contact's columns hold when an insert does not set them (their defaults).
+INSERT_DEFAULTS: dict[str, Any] = {
+    column.key: None if column.default is None else column.default.arg
+    for column in Contact.__table__.columns
+}
+
+
 def insert_contact(conn: Connection, values: dict[str, Any]) -> bool:
     """Insert a contact unless one of its unique identifiers is taken; whether it was inserted."""
     return insert_ignoring_duplicates(conn, Contact, [values]) == 1

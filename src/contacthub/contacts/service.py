@@ -1,5 +1,6 @@
 """Contact rules: create (with lists and tags, atomically), find, update, erase, search."""
 
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import orjson
@@ -57,6 +58,21 @@ def require(conn: Connection, account_id: str, contact_id: str, *, lock: bool = 
     if row is None:
         raise NotFound(CONTACT_NOT_FOUND)
     return row
+
+
+def _new_shown(
+    conn: Connection, account_id: str, values: dict[str, Any], *, tags: bool, lists: bool
+) -> ContactOut:
+    """A contact just inserted with ``values``, as GET shows it, without reading its row back.
+
+    Its tags and lists are read only when the create gave some (their names are the tags' own,
+    which an existing tag's spelling decides).
+    """
+    row = SimpleNamespace(**{**repository.INSERT_DEFAULTS, **values})
+    cid = row.id
+    tag_names = repository.tag_names_of(conn, account_id, [cid])[cid] if tags else []
+    list_ids = repository.list_ids_of(conn, account_id, [cid])[cid] if lists else []
+    return contact_out(row, tags=tag_names, list_ids=list_ids, now=utcnow())
 
 
 def get_contact(conn: Connection, account_id: str, contact_id: str) -> ContactOut:
@@ -135,8 +151,8 @@ def _target_lists(conn: Connection, account_id: str, body: ContactCreate) -> lis
     return list_ids
 
 
-def _insert(conn: Connection, account_id: str, body: ContactCreate) -> str | None:
-    """Insert a contact from the body; its id, or None when a unique identifier is taken.
+def _insert(conn: Connection, account_id: str, body: ContactCreate) -> dict[str, Any] | None:
+    """Insert a contact from the body; its columns, or None when a unique identifier is taken.
 
     The unique index, not a prior lookup, decides whether an identifier is taken, so
     concurrent requests for one identity make one contact.
@@ -157,7 +173,7 @@ def _insert(conn: Connection, account_id: str, body: ContactCreate) -> str | Non
     }
     values["custom_fields"] = {k: v for k, v in values["custom_fields"].items() if v is not None}
     values.update(_name_keys(values["first_name"], values["last_name"]))
-    return contact_id if repository.insert_contact(conn, values) else None
+    return values if repository.insert_contact(conn, values) else None
 
 
 def _add_lists_and_tags(
@@ -182,13 +198,14 @@ def create_contact(conn: Connection, account_id: str, body: ContactCreate) -> st
     """Create a contact, with its lists and tags, all or nothing; its id. Lists are checked first."""
     body = _in_e164(conn, account_id, body)
     list_ids = _target_lists(conn, account_id, body)
-    contact_id = _insert(conn, account_id, body)
-    if contact_id is None:
+    values = _insert(conn, account_id, body)
+    if values is None:
         taken = _holders(conn, account_id, body, other_than=None)
         raise _already_exists(taken) if taken else Conflict(_VANISHED)
+    contact_id: str = values["id"]
     created = contact_events.created(conn, account_id, contact_id)
     _add_lists_and_tags(conn, account_id, contact_id, list_ids, body)
-    created.update(get_contact(conn, account_id, contact_id))
+    created.update(_new_shown(conn, account_id, values, tags=bool(body.tags), lists=bool(list_ids)))
     return contact_id
 
 
@@ -280,11 +297,13 @@ def upsert_contact(conn: Connection, account_id: str, body: ContactUpsert) -> Up
             _apply(conn, account_id, row, body)
             _add_lists_and_tags(conn, account_id, row.id, list_ids, body)
             return {"contactId": row.id, "created": False, "matchedBy": matched_by}
-        contact_id = _insert(conn, account_id, body)
-        if contact_id is not None:
+        values = _insert(conn, account_id, body)
+        if values is not None:
+            contact_id = values["id"]
             created = contact_events.created(conn, account_id, contact_id)
             _add_lists_and_tags(conn, account_id, contact_id, list_ids, body)
-            created.update(get_contact(conn, account_id, contact_id))
+            shown = _new_shown(conn, account_id, values, tags=bool(body.tags), lists=bool(list_ids))
+            created.update(shown)
             return {"contactId": contact_id, "created": True, "matchedBy": None}
         taken = _holders(conn, account_id, body, other_than=None)
         if matched_by not in taken:

@@ -4,8 +4,8 @@ A service calls ``record`` (or ``record_many``) at the point of change. Nothing 
 the events wait in the transaction (``conn.info``, through ``core.db.BEFORE_COMMIT``) and are
 flushed once, right before the commit, by ``core.db.write`` — the transaction every write path
 takes (the API's ``WriteConn``, the CLI, a worker). The flush takes the account's feed positions
-under the ``event_counters`` row lock (``repository.advance``) and inserts every event in one
-executemany. Taken last, that lock is held only for the flush and the commit, and after every
+under the ``event_counters`` row lock and inserts every event, in one statement on PostgreSQL
+(``repository.append``: the counter's upsert in a CTE). Taken last, that lock is held only for the flush and the commit, and after every
 other lock of the transaction (the contact rows, "lock first"), so it orders commits without
 adding a deadlock. A transaction that raises writes no event; one that commits writes them all.
 
@@ -38,13 +38,8 @@ class _Pending:
     def __call__(self, conn: Connection) -> None:
         # Accounts in id order: two transactions touching the same two accounts lock alike.
         for account_id, events in sorted(self.by_account.items()):
-            last = repository.advance(conn, account_id, len(events))
-            first = last - len(events) + 1
-            rows = [
-                {"account_id": account_id, "position": first + n, **event}
-                for n, event in enumerate(events)
-            ]
-            repository.insert_events(conn, rows)
+            if events:
+                repository.append(conn, account_id, events)
 
 
 def _pending(conn: Connection, account_id: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -37,8 +38,12 @@ log = logging.getLogger(__name__)
 
 # Deliveries in flight at once in one worker (and its connection pool's size).
 CONNECTIONS = 100
-# How long an idle worker waits before looking again.
+# How long an idle worker waits before looking again: briefly while work came in the last
+# BUSY_FOR seconds (a busy hub's next change is likely soon: commit → first attempt stays under
+# ~50 ms plus a step), longer once it has been quiet (fewer empty transactions).
+BUSY_IDLE_SECONDS = 0.05
 IDLE_SECONDS = 0.2
+BUSY_FOR = 10.0
 # A periodic job's lease: long enough for a sweep, short enough that a dead worker's is retaken.
 JOB_LEASE = timedelta(minutes=10)
 
@@ -147,6 +152,7 @@ class Worker:
 
     async def run(self, stop: threading.Event) -> None:
         """Step until ``stop`` is set; errors are logged and the loop goes on."""
+        last_work = float("-inf")
         try:
             while not stop.is_set():
                 try:
@@ -154,8 +160,12 @@ class Worker:
                 except Exception:
                     log.exception("worker step failed")
                     done = 0
-                if not done:
-                    await asyncio.sleep(IDLE_SECONDS)
+                clock = time.monotonic()
+                if done:
+                    last_work = clock
+                else:
+                    busy = clock - last_work < BUSY_FOR
+                    await asyncio.sleep(BUSY_IDLE_SECONDS if busy else IDLE_SECONDS)
         finally:
             await self.aclose()
 
