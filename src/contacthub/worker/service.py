@@ -55,6 +55,7 @@ class Worker:
         self.engine = engine
         self.waits = settings.retry_waits
         self.allow_private = settings.webhook_allow_private
+        self.lease = timedelta(seconds=settings.webhook_lease_seconds)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._http: httpx.AsyncClient | None = None
 
@@ -70,7 +71,7 @@ class Worker:
         with write(self.engine) as conn:
             dispatched = webhooks.dispatch(conn, now)
         with write(self.engine) as conn:
-            jobs = webhooks.claim(conn, now, self.owner, BATCH)
+            jobs = webhooks.claim(conn, now, self.owner, BATCH, lease=self.lease)
         outcomes = await asyncio.gather(*(self._send(job, now) for job in jobs))
         if jobs:
             with write(self.engine) as conn:
