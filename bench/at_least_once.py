@@ -64,6 +64,7 @@ class Figures:
     missing: int = 0  # events in the feed never received
     strangers: int = 0  # received ids that are not in the feed
     bad_signatures: int = 0
+    cut_off: int = 0  # requests whose body a kill cut short (not answered, not counted)
     worker_kills: int = 0
     api_kills: int = 0
     pending_left: int = 0  # deliveries still pending when the drain stopped
@@ -80,6 +81,7 @@ class Receiver:
     def __init__(self) -> None:
         self.ids: Counter[str] = Counter()
         self.bad_signatures = 0
+        self.cut_off = 0
         self.verifier: Webhook | None = None
         self.lock = threading.Lock()
         receiver = self
@@ -88,7 +90,12 @@ class Receiver:
             protocol_version = "HTTP/1.1"  # keep-alive: the worker reuses its connections
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the worker was killed while sending: no one to answer
+                    receiver.cut_off += 1
+                    self.close_connection = True
+                    return
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 status = 204 if receiver.accept(body, headers) else 400
                 self.send_response(status)
@@ -307,6 +314,7 @@ def run(
     workers: int = 1,
     kill_every: float = 2.0,
     kill_api: bool = True,
+    min_kills: int = 0,
     lease_seconds: int = 60,
     max_seconds: float = 1800,
     drain_seconds: float = 300,
@@ -326,7 +334,9 @@ def run(
                 hook.raise_for_status()
                 receiver.verifier = Webhook(hook.json()["data"]["secret"])
             processes.start_workers()
-            figures = _changes(processes, key, changes, threads, kill_every, kill_api, max_seconds)
+            figures = _changes(
+                processes, key, changes, threads, kill_every, kill_api, min_kills, max_seconds
+            )
             _drain(processes, receiver, figures, database_url, account_id, key, drain_seconds)
         finally:
             processes.close()
@@ -341,6 +351,7 @@ def _changes(
     threads: int,
     kill_every: float,
     kill_api: bool,
+    min_kills: int,
     max_seconds: float,
 ) -> Figures:
     started = time.monotonic()
@@ -351,7 +362,8 @@ def _changes(
     figures = clients.figures
     api_killed = not kill_api
     next_kill = time.monotonic() + kill_every
-    while any(thread.is_alive() for thread in pool):
+    # Kills go on until the clients are done, and at least ``min_kills`` workers were killed.
+    while any(thread.is_alive() for thread in pool) or figures.worker_kills < min_kills:
         if time.monotonic() > started + max_seconds + RETRY_FOR + 30:
             raise RuntimeError("the clients did not finish in time")
         time.sleep(0.05)
@@ -395,6 +407,7 @@ def _drain(
     with receiver.lock:
         ids = Counter(receiver.ids)
         figures.bad_signatures = receiver.bad_signatures
+        figures.cut_off = receiver.cut_off
     figures.events = len(feed)
     figures.delivered = len(feed & ids.keys())
     figures.deliveries = sum(ids.values())
