@@ -8,9 +8,9 @@ the batch it was sending when killed (tried: see docs/reliability.md).
 """
 
 import pytest
+from bench.at_least_once import run
 from sqlalchemy import Engine
 
-from bench.at_least_once import run
 from tests.factories import make_account
 from tests.reliability import record
 
