@@ -16,7 +16,7 @@ from tests.reliability import record
 
 pytestmark = pytest.mark.slow
 
-CHANGES = 200
+CHANGES = 150
 
 
 def test_every_event_is_delivered_while_workers_are_killed(
