@@ -68,6 +68,7 @@ class Figures:
     worker_kills: int = 0
     api_kills: int = 0
     pending_left: int = 0  # deliveries still pending when the drain stopped
+    statuses: Counter[str] = field(default_factory=Counter)  # every attempt's, at the end
     change_seconds: float = 0.0
     drain_seconds: float = 0.0
 
@@ -105,7 +106,10 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # a worker opens up to 200 connections at once
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -286,20 +290,17 @@ def walk_feed(http: httpx.Client, seen: set[str], cursor: str | None) -> str | N
     return cursor
 
 
-def pending(database_url: str, account_id: str) -> int:
-    """The account's deliveries still waiting to be sent (or settled)."""
+def statuses(database_url: str, account_id: str) -> Counter[str]:
+    """The account's delivery attempts by status (``pending``: waiting to be sent or settled)."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            return int(
-                conn.scalar(
-                    select(func.count()).where(
-                        WebhookDelivery.account_id == account_id,
-                        WebhookDelivery.status == "pending",
-                    )
-                )
-                or 0
-            )
+            rows = conn.execute(
+                select(WebhookDelivery.status, func.count())
+                .where(WebhookDelivery.account_id == account_id)
+                .group_by(WebhookDelivery.status)
+            ).all()
+            return Counter({status: int(count) for status, count in rows})
     finally:
         engine.dispose()
 
@@ -371,7 +372,8 @@ def _changes(
             processes.kill_worker()
             figures.worker_kills += 1
             next_kill += kill_every
-        if not api_killed and figures.changes_sent >= changes // 2:
+        half_way = time.monotonic() > started + max_seconds / 2
+        if not api_killed and (figures.changes_sent >= changes // 2 or half_way):
             processes.kill_api()
             figures.api_kills += 1
             api_killed = True
@@ -397,7 +399,7 @@ def _drain(
     with httpx.Client(base_url=processes.url, headers={"X-API-Key": key}, timeout=60) as http:
         while True:
             cursor = walk_feed(http, feed, cursor)
-            left = pending(database_url, account_id)
+            left = statuses(database_url, account_id)["pending"]
             with receiver.lock:
                 missing = len(feed - receiver.ids.keys())
             if (not missing and not left) or time.monotonic() > started + drain_seconds:
@@ -415,6 +417,7 @@ def _drain(
     figures.missing = len(feed - ids.keys())
     figures.strangers = len(ids.keys() - feed)
     figures.pending_left = left
+    figures.statuses = statuses(database_url, account_id)
     figures.drain_seconds = round(time.monotonic() - started, 1)
 
 
