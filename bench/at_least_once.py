@@ -109,6 +109,9 @@ class Receiver:
         class Server(ThreadingHTTPServer):
             request_queue_size = 1024  # a worker opens up to 200 connections at once
 
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a killed worker's connection reset: nothing to answer, nothing to count
+
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
