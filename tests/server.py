@@ -24,6 +24,7 @@ class Server:
     database_url: str
     workers: int = 1
     env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)  # more options of ``serve``, e.g. --no-worker
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -49,6 +50,7 @@ class Server:
                 str(self.port),
                 "--workers",
                 str(self.workers),
+                *self.args,
             ],
             env=env,
         )
@@ -66,16 +68,51 @@ class Server:
         raise RuntimeError("server did not become ready in 30 s")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _stop(self.process)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no cleanup, like a crash."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        _kill(self.process)
+
+
+@dataclass
+class WorkerProcess:
+    """``contacthub worker`` on a database; ``stop()`` or ``kill()`` ends it."""
+
+    database_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "WorkerProcess":
+        env = {
+            **os.environ,
+            "CONTACTHUB_DATABASE_URL": self.database_url,
+            "CONTACTHUB_LOG_LEVEL": "warning",
+            **self.env,
+        }
+        self.process = subprocess.Popen([sys.executable, "-m", "contacthub", "worker"], env=env)
+        return self
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, like a crash."""
+        _kill(self.process)
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL if the process is still there after 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _kill(process: subprocess.Popen[bytes] | None) -> None:
+    if process and process.poll() is None:
+        process.kill()
+        process.wait()

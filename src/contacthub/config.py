@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     # Seconds to wait before each retry of a failed delivery (one retry per entry).
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,50400,72000,86400"
+    # Seconds a worker holds a claimed delivery; a dead worker's are taken up again after this.
+    # Longer than a send may take (10 s), or a slow send may be made twice.
+    webhook_lease_seconds: int = Field(default=60, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -215,10 +215,12 @@ class Job:
     body: bytes | None  # None: the event is no longer kept
 
 
-def claim(conn: Connection, now: datetime, owner: str, limit: int) -> list[Job]:
+def claim(
+    conn: Connection, now: datetime, owner: str, limit: int, *, lease: timedelta = LEASE
+) -> list[Job]:
     """Lease up to ``limit`` due attempts for this worker, with what sending each needs."""
     jobs = []
-    claims = repository.claim_due(conn, now, owner, now + LEASE, limit, per_endpoint=PER_ENDPOINT)
+    claims = repository.claim_due(conn, now, owner, now + lease, limit, per_endpoint=PER_ENDPOINT)
     for account_id, delivery_id in claims:
         row = repository.claimed(conn, account_id, delivery_id)
         if row is None:

@@ -62,6 +62,7 @@ class Worker:
         self.engine = engine
         self.waits = settings.retry_waits
         self.allow_private = settings.webhook_allow_private
+        self.lease = timedelta(seconds=settings.webhook_lease_seconds)
         # Fits lease_owner (64 characters) whatever the host's name; the log ties it to the host.
         self.owner = owner or uuid.uuid4().hex
         log.info("worker %s on %s, pid %d", self.owner, socket.gethostname(), os.getpid())
@@ -97,7 +98,7 @@ class Worker:
         free = CONNECTIONS - len(self._sending)
         if free > 0:
             with write(self.engine) as conn:
-                jobs = webhooks.claim(conn, now, self.owner, free)
+                jobs = webhooks.claim(conn, now, self.owner, free, lease=self.lease)
             for job in jobs:
                 self._sending[asyncio.create_task(self._send(job, now))] = (job, now)
             done += len(jobs)
