@@ -74,7 +74,7 @@ CHECKS = [
 # @schema.parametrize needs; every case is then sent to the app of the database under test.
 schema = schemathesis.openapi.from_asgi(
     "/openapi.json",
-    create_app(Settings(database_url="sqlite://", rate_limit=0)),
+    create_app(Settings(database_url="sqlite://", rate_limit=0, worker=False)),
     config=CONFIG,
 )
 

@@ -86,7 +86,7 @@ def sqlite_app(tmp_path: Path) -> Iterator[FastAPI]:
     """
     url = f"sqlite:///{tmp_path}/contacthub.db"
     upgrade(url)
-    app = create_app(Settings(database_url=url, rate_limit=0))
+    app = create_app(Settings(database_url=url, rate_limit=0, worker=False))
     for engine in (app.state.engine, app.state.driver_connections.engine):
         event.listen(engine, "connect", _secure_delete_off, insert=True)
     yield app
