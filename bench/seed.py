@@ -12,6 +12,7 @@ from sqlalchemy import Connection, event, insert
 
 from contacthub.core import db
 from contacthub.core.ids import new_id
+from contacthub.core.wire import fold
 from contacthub.models import Base, Contact, Message
 
 FIRST_NUMBER = 2_000_000  # contact n has the phone number +1415 (FIRST_NUMBER + n)
@@ -84,6 +85,9 @@ def _contacts(account_id: str, ids: list[str], now: datetime) -> Iterator[dict[s
             "phone_number": phone(n),
             "first_name": "Bench",
             "last_name": f"Contact{n}",
+            # The folded names search compares q with (contacts.service._name_keys).
+            "full_name_key": fold(f"Bench Contact{n}"),
+            "last_name_key": fold(f"Contact{n}"),
             "email": email,
             "email_key": email,
             "channel": "whatsapp",
