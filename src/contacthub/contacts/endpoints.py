@@ -87,9 +87,12 @@ async def upsert_contact(principal: CurrentPrincipal, conn: WriteConn, body: Con
 
 @router.get("/search", response_model=ContactPage, responses=error_responses(400, 401))
 async def search_contacts(
+    # Before the connection: FastAPI builds a class dependency in its thread pool, and a request
+    # awaiting that while it holds its ReadConn would pile up connections under load (with the
+    # pool spent, the next request blocks the event loop on the pool's wait).
+    query: Annotated[SearchQuery, Depends()],
     principal: CurrentPrincipal,
     conn: ReadConn,
-    query: Annotated[SearchQuery, Depends()],
     secret: CursorSecret,
     request: Request,
 ) -> JSON:
