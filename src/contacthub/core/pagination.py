@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, text
 
 from contacthub.core.clock import parse_wire
@@ -53,6 +53,10 @@ async def _cursor_secret(request: Request, conn: ReadConn) -> bytes:
 
 # The secret that signs cursors: CONTACTHUB_SECRET_KEY, or else the database's own.
 CursorSecret = Annotated[bytes, Depends(_cursor_secret)]
+
+# The two query parameters of every paginated route.
+Limit = Annotated[int | None, Query(description="Page size, 1..500 (default 50)")]
+Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 
 @dataclass(frozen=True, slots=True)

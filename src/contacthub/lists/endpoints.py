@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query
 from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.contacts.schemas import ContactPage
 from contacthub.core.deps import ReadConn, WriteConn
-from contacthub.core.pagination import CursorSecret, check_limit
+from contacthub.core.pagination import Cursor, CursorSecret, Limit, check_limit
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
 from contacthub.errors import error_responses
@@ -26,9 +26,6 @@ from contacthub.lists.schemas import (
 router = APIRouter(prefix="/lists", tags=["lists"])
 # Tagged "contacts", as these routes were when contacts served them: the OpenAPI groups stay.
 membership_router = APIRouter(prefix="/contacts/lists", tags=["contacts"])
-
-Limit = Annotated[int | None, Query(description="Page size, 1..500 (default 50)")]
-Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 
 @router.get("", response_model=ListPage, responses=error_responses(400, 401))

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from contacthub.accounts.auth import CurrentPrincipal
 from contacthub.core.deps import ReadConn, WriteConn
-from contacthub.core.pagination import CursorSecret, check_limit
+from contacthub.core.pagination import Cursor, CursorSecret, Limit, check_limit
 from contacthub.core.responses import JSON
 from contacthub.core.schemas import Done
 from contacthub.errors import error_responses
@@ -24,9 +24,6 @@ from contacthub.webhooks.schemas import (
 )
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-
-Limit = Annotated[int | None, Query(description="Page size, 1..500 (default 50)")]
-Cursor = Annotated[str | None, Query(description="nextCursor of the previous page")]
 
 
 async def _allow_private(request: Request) -> bool:
